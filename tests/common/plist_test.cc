@@ -23,11 +23,11 @@ TEST(PlistTest, ParsesEveryTypeWithLines) {
       "  <key>t</key><true/>\n"                         // 7
       "  <key>f</key><false />\n"                       // 8
       "  <key>d</key><date>2013-10-21T12:30:00Z</date>\n"  // 9
-      "  <key>b</key><data>SGVs\n bG8=</data>\n"        // 10
-      "  <key>a</key>\n"                                // 11
-      "  <array>\n"                                     // 12
-      "    <integer>1</integer>\n"                      // 13
-      "    <dict/>\n"                                   // 14
+      "  <key>b</key><data>SGVs\n bG8=</data>\n"        // 10-11
+      "  <key>a</key>\n"                                // 12
+      "  <array>\n"                                     // 13
+      "    <integer>1</integer>\n"                      // 14
+      "    <dict/>\n"                                   // 15
       "  </array>\n"
       "</dict>");
   absl::StatusOr<Value> v = ParsePlist(text, "x.plist");
@@ -49,11 +49,11 @@ TEST(PlistTest, ParsesEveryTypeWithLines) {
   EXPECT_EQ(v->Find("b")->string_value(), "Hello");
   const Value* a = v->Find("a");
   ASSERT_TRUE(a->is(Value::Type::kArray));
-  EXPECT_EQ(a->location().line, 12);
+  EXPECT_EQ(a->location().line, 13);
   ASSERT_EQ(a->size(), 2u);
-  EXPECT_EQ(a->items()[0].location().line, 13);
+  EXPECT_EQ(a->items()[0].location().line, 14);
   EXPECT_TRUE(a->items()[1].is(Value::Type::kDict));
-  EXPECT_EQ(a->items()[1].location().line, 14);
+  EXPECT_EQ(a->items()[1].location().line, 15);
 }
 
 TEST(PlistTest, CommentsDoctypeAndBareRootAreAccepted) {
