@@ -1,0 +1,73 @@
+// loadsim-worker: runs simulated users. With --standalone it reads the configuration itself
+// and runs it alone (development and benchmarks); the cluster mode (--master) comes with the
+// cluster. Exit status: 0 done, 2 usage or configuration error, 3 run failed.
+#include <cstdio>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "common/config.h"
+#include "common/units.h"
+#include "worker/standalone.h"
+
+ABSL_FLAG(bool, standalone, false, "run the configuration alone, without a master");
+ABSL_FLAG(std::string, config, "", "config.plist (standalone mode)");
+ABSL_FLAG(std::string, clients, "", "clients.plist (standalone mode)");
+ABSL_FLAG(std::string, runtime, "10s", "how long to generate load (seconds or PGL time)");
+ABSL_FLAG(int, threads, 0, "event-loop threads; 0 = number of cores");
+ABSL_FLAG(uint64_t, seed, 1, "run seed");
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "loadsim-worker --standalone --config F [--clients F] [--runtime 10s] [--threads N]");
+  std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
+  if (rest.size() > 1) {
+    std::fprintf(stderr, "loadsim-worker: unexpected argument '%s'\n", rest[1]);
+    return 2;
+  }
+  if (!absl::GetFlag(FLAGS_standalone)) {
+    std::fprintf(stderr,
+                 "loadsim-worker: only --standalone is available in this build; cluster mode "
+                 "(--master) is not implemented yet\n");
+    return 2;
+  }
+  absl::StatusOr<double> runtime = loadsim::ParseTime(absl::GetFlag(FLAGS_runtime));
+  if (!runtime.ok() || *runtime <= 0) {
+    std::fprintf(stderr, "loadsim-worker: --runtime: %s\n",
+                 runtime.ok() ? "must be > 0" : std::string(runtime.status().message()).c_str());
+    return 2;
+  }
+  loadsim::ConfigFiles files;
+  files.config_path = absl::GetFlag(FLAGS_config);
+  files.clients_path = absl::GetFlag(FLAGS_clients);
+  files.seed = absl::GetFlag(FLAGS_seed);
+  if (files.config_path.empty()) {
+    std::fprintf(stderr, "loadsim-worker: --config is required with --standalone\n");
+    return 2;
+  }
+  absl::StatusOr<loadsim::LoadedConfig> config = loadsim::LoadConfig(files);
+  if (!config.ok()) {
+    std::fprintf(stderr, "loadsim-worker: configuration rejected:\n%s\n",
+                 std::string(config.status().message()).c_str());
+    return 2;
+  }
+  for (const std::string& w : config->warnings) std::fprintf(stderr, "%s\n", w.c_str());
+  loadsim::StandaloneOptions options;
+  options.threads = absl::GetFlag(FLAGS_threads);
+  if (options.threads <= 0) options.threads = static_cast<int>(std::thread::hardware_concurrency());
+  if (options.threads <= 0) options.threads = 1;
+  options.runtime_s = *runtime;
+  absl::StatusOr<loadsim::StandaloneResult> result = loadsim::RunStandalone(*config, options);
+  if (!result.ok()) {
+    std::fprintf(stderr, "loadsim-worker: %s\n", std::string(result.status().message()).c_str());
+    return result.status().code() == absl::StatusCode::kInvalidArgument ||
+                   result.status().code() == absl::StatusCode::kUnimplemented
+               ? 2
+               : 3;
+  }
+  std::printf("%s", loadsim::FormatStandaloneReport(*result).c_str());
+  return 0;
+}

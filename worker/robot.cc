@@ -1,0 +1,128 @@
+#include "worker/robot.h"
+
+#include <cmath>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+
+namespace loadsim {
+
+std::string RobotLabel(absl::string_view method) { return absl::StrCat(method, "{robot}"); }
+
+absl::StatusOr<std::unique_ptr<Robot>> Robot::Create(const v1::RobotParams& params,
+                                                     HttpEngine* engine, Recorder* recorder,
+                                                     uint64_t run_seed, uint64_t user_number,
+                                                     int robot_index) {
+  absl::StatusOr<SelectorSampler> origins = SelectorSampler::Create(params.origins());
+  if (!origins.ok()) return origins.status();
+  absl::StatusOr<SelectorSampler> methods = SelectorSampler::Create(params.req_methods());
+  if (!methods.ok()) return methods.status();
+  RandomStream rng(DeriveSeed(run_seed, user_number, absl::StrCat("robot#", robot_index)));
+  std::unique_ptr<Robot> robot(new Robot(params, engine, recorder, rng, *std::move(origins),
+                                         *std::move(methods)));
+  if (params.has_req_inter_arrival()) {
+    absl::StatusOr<NumberSampler> gaps = NumberSampler::Create(params.req_inter_arrival());
+    if (!gaps.ok()) return gaps.status();
+    robot->gaps_ = *std::move(gaps);
+    robot->pacing_ = Pacing::kInterArrival;
+  } else if (params.req_rate() > 0) {
+    robot->rate_per_s_ = params.req_rate();
+    robot->pacing_ = Pacing::kRate;
+  }
+  return robot;
+}
+
+Robot::Robot(const v1::RobotParams& params, HttpEngine* engine, Recorder* recorder,
+             RandomStream rng, SelectorSampler origins, SelectorSampler methods)
+    : engine_(engine),
+      recorder_(recorder),
+      rng_(rng),
+      origins_(std::move(origins)),
+      methods_(std::move(methods)) {
+  ConnectionLimits limits;
+  limits.open_conn_lmt = params.open_conn_lmt();
+  limits.wait_xact_lmt = params.wait_xact_lmt();
+  limits.idle_pconn_tout_s = static_cast<int64_t>(std::ceil(params.idle_pconn_tout_seconds()));
+  if (params.has_pconn_use_lmt()) {
+    absl::StatusOr<NumberSampler> reuse = NumberSampler::Create(params.pconn_use_lmt());
+    // Polygraph draws the limit once per connection; one draw per robot is our approximation.
+    if (reuse.ok()) limits.pconn_use_lmt = std::max<int64_t>(1, std::llround(reuse->Sample(rng_)));
+  }
+  pool_ = std::make_unique<ConnectionPool>(engine, limits);
+  timeout_ns_ = static_cast<int64_t>(params.xact_lifetime_seconds() * 1e9);
+  outstanding_target_ = params.open_conn_lmt() > 0 ? params.open_conn_lmt() : 1;
+}
+
+Robot::~Robot() {
+  if (timer_ != 0) engine_->loop()->CancelTimer(timer_);
+}
+
+int64_t Robot::NextGapNs() {
+  if (pacing_ == Pacing::kRate) {
+    return static_cast<int64_t>(-std::log(rng_.UniformOpen01()) / rate_per_s_ * 1e9);
+  }
+  double s = gaps_->Sample(rng_);
+  return s > 0 ? static_cast<int64_t>(s * 1e9) : 0;
+}
+
+void Robot::Start(int64_t stop_ns) {
+  stopped_ = false;
+  stop_ns_ = stop_ns;
+  int64_t now = engine_->loop()->now_ns();
+  if (pacing_ == Pacing::kBestEffort) {
+    for (int i = 0; i < outstanding_target_; ++i) Issue(now);
+    return;
+  }
+  // Polygraph: a new robot's first request comes one gap after it starts.
+  next_due_ns_ = now + NextGapNs();
+  ScheduleNext();
+}
+
+void Robot::Stop() {
+  stopped_ = true;
+  if (timer_ != 0) {
+    engine_->loop()->CancelTimer(timer_);
+    timer_ = 0;
+  }
+}
+
+void Robot::ScheduleNext() {
+  if (stopped_ || next_due_ns_ >= stop_ns_) return;
+  timer_ = engine_->loop()->AddTimer(next_due_ns_, [this] {
+    timer_ = 0;
+    int64_t due = next_due_ns_;
+    next_due_ns_ += NextGapNs();  // the schedule never depends on how fast responses come
+    Issue(due);
+    ScheduleNext();
+  });
+}
+
+void Robot::Issue(int64_t due_ns) {
+  if (stopped_ || due_ns >= stop_ns_) return;
+  HttpRequest req;
+  const std::string& method = methods_.PickValue(rng_);
+  req.method = method;
+  req.url = origins_.PickValue(rng_);
+  req.timeout_ns = timeout_ns_;
+  req.keep_body = false;
+  ++submitted_;
+  pool_->Submit(std::move(req), [this, due_ns, &method](HttpResponse& resp) {
+    OnDone(due_ns, method, resp);
+  });
+}
+
+void Robot::OnDone(int64_t due_ns, const std::string& method, HttpResponse& resp) {
+  bool ok = resp.failure == Failure::kNone && resp.status >= 200 && resp.status < 400;
+  std::string reason;
+  if (resp.failure != Failure::kNone) {
+    reason = FailureName(resp.failure);
+  } else if (!ok) {
+    reason = absl::StrCat("HTTP ", resp.status);
+  }
+  const std::string label = RobotLabel(method);
+  recorder_->Record(label, resp.done_ns - due_ns, ok, reason);
+  recorder_->Record("lag{robot}", resp.sent_ns - due_ns, true);
+  if (pacing_ == Pacing::kBestEffort) Issue(engine_->loop()->now_ns());
+}
+
+}  // namespace loadsim

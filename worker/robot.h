@@ -1,0 +1,77 @@
+// Robot: Web Polygraph's generic HTTP robot, one simulated user of software "Robot".
+//
+// Pacing is separate from doing: a pacer computes when each request is due (Poisson
+// req_rate, any req_inter_arrival distribution, or best effort = closed loop keeping
+// open_conn_lmt requests outstanding), and the robot's ConnectionPool does the request. If the
+// pool has no free connection the request waits in the pool's queue; that wait shows up as
+// lag (due -> sent). Latency is measured from the due time, so a slow server cannot hide
+// behind a saturated generator (coordinated omission). Runs on one EventLoop; not thread-safe.
+#ifndef LOADSIM_WORKER_ROBOT_H_
+#define LOADSIM_WORKER_ROBOT_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "common/distribution.h"
+#include "common/random.h"
+#include "common/selector.h"
+#include "loadsim/v1/run_spec.pb.h"
+#include "worker/http_engine.h"
+#include "worker/recorder.h"
+
+namespace loadsim {
+
+class Robot {
+ public:
+  // `user_number` and `run_seed` derive the robot's own random stream.
+  static absl::StatusOr<std::unique_ptr<Robot>> Create(const v1::RobotParams& params,
+                                                       HttpEngine* engine, Recorder* recorder,
+                                                       uint64_t run_seed, uint64_t user_number,
+                                                       int robot_index);
+  ~Robot();
+
+  // Starts issuing requests now; stops submitting at `stop_ns` (in-flight ones complete).
+  void Start(int64_t stop_ns);
+  // Stops submitting now.
+  void Stop();
+  bool idle() const { return pool_->in_flight() == 0 && pool_->queued() == 0; }
+
+  uint64_t submitted() const { return submitted_; }
+
+ private:
+  enum class Pacing { kBestEffort, kRate, kInterArrival };
+  Robot(const v1::RobotParams& params, HttpEngine* engine, Recorder* recorder,
+        RandomStream rng, SelectorSampler origins, SelectorSampler methods);
+
+  int64_t NextGapNs();
+  void ScheduleNext();
+  void Issue(int64_t due_ns);
+  void OnDone(int64_t due_ns, const std::string& method, HttpResponse& resp);
+
+  HttpEngine* engine_;
+  Recorder* recorder_;
+  RandomStream rng_;
+  SelectorSampler origins_;
+  SelectorSampler methods_;
+  std::unique_ptr<ConnectionPool> pool_;
+  Pacing pacing_ = Pacing::kBestEffort;
+  double rate_per_s_ = 0;
+  std::optional<NumberSampler> gaps_;
+  int64_t timeout_ns_ = 0;
+  int outstanding_target_ = 1;
+  int64_t next_due_ns_ = 0;
+  int64_t stop_ns_ = 0;
+  bool stopped_ = true;
+  EventLoop::TimerId timer_ = 0;
+  uint64_t submitted_ = 0;
+};
+
+// Report label of a robot request: "<METHOD>{robot}".
+std::string RobotLabel(absl::string_view method);
+
+}  // namespace loadsim
+
+#endif  // LOADSIM_WORKER_ROBOT_H_
