@@ -67,6 +67,9 @@ struct HttpResponse {
 using HttpDone = std::function<void(HttpResponse&)>;
 
 class ConnectionPool;
+namespace internal {
+struct Transfer;  // one curl easy handle and the request it carries
+}  // namespace internal
 
 class HttpEngine {
  public:
@@ -81,7 +84,7 @@ class HttpEngine {
 
  private:
   friend class ConnectionPool;
-  struct Transfer;
+  using Transfer = internal::Transfer;
 
   explicit HttpEngine(EventLoop* loop, CURLM* multi);
   // Hands a request to curl now. `pool` supplies the connection cache and options.
@@ -99,7 +102,6 @@ class HttpEngine {
   CURLM* multi_;
   EventLoop::TimerId curl_timer_ = 0;
   std::unordered_map<int, uint32_t> watched_;  // fd -> epoll events
-  std::vector<std::unique_ptr<Transfer>> free_;
   std::unordered_map<curl_socket_t, int64_t> conn_uses_;  // requests served per open connection
   size_t in_flight_ = 0;
   uint64_t completed_ = 0;
@@ -140,6 +142,10 @@ class ConnectionPool {
   };
   void OnComplete(curl_socket_t socket_after);
   void Pump();
+  // A transfer configured with this pool's fixed options (recycled: options that did not
+  // change between requests are not set again).
+  std::unique_ptr<internal::Transfer> TakeTransfer();
+  void ReturnTransfer(std::unique_ptr<internal::Transfer> t);
 
   HttpEngine* engine_;
   ConnectionLimits limits_;
@@ -147,6 +153,7 @@ class ConnectionPool {
   int in_flight_ = 0;
   std::deque<Waiting> queue_;
   uint64_t retired_ = 0;
+  std::vector<std::unique_ptr<internal::Transfer>> free_;  // destroyed before share_
 };
 
 }  // namespace loadsim
