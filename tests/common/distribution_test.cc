@@ -287,7 +287,7 @@ TEST(NumberSamplerTest, RejectsWrongKindShapeAndParameters) {
            Case{"kind: VALUE_KIND_TIME lognormal { mu: 800 sigma: 1 }", "overflow"},
            // z can reach 12: mu + 13 sigma must stay below 700.
            Case{"kind: VALUE_KIND_TIME lognormal { mu: 0 sigma: 60 }", "overflow"},
-           // Fuzzer findings: draws of these overflowed to infinity.
+           // Draws of these overflowed to infinity (pgl_fuzzer aborts on such inputs).
            Case{"kind: VALUE_KIND_TIME exponential { mean: 1e308 }", "beyond +/-1e15"},
            Case{"kind: VALUE_KIND_TIME normal { mean: 0 sd: 1e308 }", "beyond +/-1e15"},
            Case{"kind: VALUE_KIND_TIME uniform { lo: 0 hi: 1e300 }", "beyond +/-1e15"},
