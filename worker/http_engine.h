@@ -47,6 +47,7 @@ struct HttpRequest {
   std::string body;
   int64_t timeout_ns = 0;  // 0: none
   bool keep_body = true;   // false: count the body bytes only
+  bool keep_headers = true;  // false: do not store response headers (saves allocations)
 };
 
 struct HttpResponse {

@@ -105,6 +105,7 @@ void Robot::Issue(int64_t due_ns) {
   req.url = origins_.PickValue(rng_);
   req.timeout_ns = timeout_ns_;
   req.keep_body = false;
+  req.keep_headers = false;
   ++submitted_;
   pool_->Submit(std::move(req), [this, due_ns, &method](HttpResponse& resp) {
     OnDone(due_ns, method, resp);
@@ -119,8 +120,9 @@ void Robot::OnDone(int64_t due_ns, const std::string& method, HttpResponse& resp
   } else if (!ok) {
     reason = absl::StrCat("HTTP ", resp.status);
   }
-  const std::string label = RobotLabel(method);
-  recorder_->Record(label, resp.done_ns - due_ns, ok, reason);
+  auto label = labels_.find(method);
+  if (label == labels_.end()) label = labels_.emplace(method, RobotLabel(method)).first;
+  recorder_->Record(label->second, resp.done_ns - due_ns, ok, reason);
   recorder_->Record("lag{robot}", resp.sent_ns - due_ns, true);
   if (pacing_ == Pacing::kBestEffort) Issue(engine_->loop()->now_ns());
 }

@@ -10,6 +10,7 @@
 #define LOADSIM_WORKER_ROBOT_H_
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -67,6 +68,7 @@ class Robot {
   bool stopped_ = true;
   EventLoop::TimerId timer_ = 0;
   uint64_t submitted_ = 0;
+  std::map<std::string, std::string, std::less<>> labels_;  // method -> report label
 };
 
 // Report label of a robot request: "<METHOD>{robot}".
