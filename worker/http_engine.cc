@@ -195,8 +195,11 @@ size_t HttpEngine::WriteBody(char* ptr, size_t size, size_t n, void* userp) {
 size_t HttpEngine::WriteHeader(char* ptr, size_t size, size_t n, void* userp) {
   auto* t = static_cast<Transfer*>(userp);
   size_t bytes = size * n;
-  if (!t->req.keep_headers) return bytes;
   absl::string_view line(ptr, bytes);
+  // Challenges are always kept: the auth layer needs them even when headers are not.
+  if (!t->req.keep_headers && !absl::StartsWithIgnoreCase(line, "www-authenticate:")) {
+    return bytes;
+  }
   if (absl::StartsWith(line, "HTTP/")) {
     t->resp.headers.clear();  // a new response (after 100 Continue or a redirect)
     return bytes;

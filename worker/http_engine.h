@@ -67,6 +67,19 @@ struct HttpResponse {
 
 using HttpDone = std::function<void(HttpResponse&)>;
 
+// One simulated client's way of sending requests: its own connections and limits. Two
+// implementations: ConnectionPool (libcurl: TLS and everything else) and Http1Pool (native
+// HTTP/1.1 over plain TCP, for speed). Callers and the auth layer use this interface.
+class HttpTransport {
+ public:
+  virtual ~HttpTransport() = default;
+  // Sends now if a connection slot is free, else queues; a full queue completes `done` with
+  // Failure::kQueueFull. `done` always runs on the loop thread, never inside Submit.
+  virtual void Submit(HttpRequest req, HttpDone done) = 0;
+  virtual int in_flight() const = 0;
+  virtual size_t queued() const = 0;
+};
+
 class ConnectionPool;
 namespace internal {
 struct Transfer;  // one curl easy handle and the request it carries
@@ -116,20 +129,20 @@ struct ConnectionLimits {
   bool verify_tls = false;
 };
 
-class ConnectionPool {
+class ConnectionPool : public HttpTransport {
  public:
   ConnectionPool(HttpEngine* engine, ConnectionLimits limits);
   // REQUIRES: nothing in flight or queued (the engine holds pointers to the pool).
-  ~ConnectionPool();
+  ~ConnectionPool() override;
   ConnectionPool(const ConnectionPool&) = delete;
   ConnectionPool& operator=(const ConnectionPool&) = delete;
 
   // Sends now if a slot is free, else queues; a full queue completes `done` at once with
   // Failure::kQueueFull. `done` always runs on the loop thread, never inside Submit.
-  void Submit(HttpRequest req, HttpDone done);
+  void Submit(HttpRequest req, HttpDone done) override;
 
-  int in_flight() const { return in_flight_; }
-  size_t queued() const { return queue_.size(); }
+  int in_flight() const override { return in_flight_; }
+  size_t queued() const override { return queue_.size(); }
   const ConnectionLimits& limits() const { return limits_; }
   // Connections closed because they reached pconn_use_lmt.
   uint64_t retired_connections() const { return retired_; }
