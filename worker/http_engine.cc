@@ -97,6 +97,7 @@ struct Transfer {
   HttpResponse resp;
   HttpDone done;
   bool fresh = true;  // no request carried yet: every option must be set
+  size_t active_index = 0;  // position in the pool's active_ list while in flight
 
   ~Transfer() {
     if (easy != nullptr) curl_easy_cleanup(easy);
@@ -260,6 +261,8 @@ void HttpEngine::Send(ConnectionPool* pool, HttpRequest req, HttpDone done, int6
 
   ++in_flight_;
   ++pool->in_flight_;
+  t->active_index = pool->active_.size();
+  pool->active_.push_back(t.get());
   CURLMcode rc = curl_multi_add_handle(multi_, e);
   Transfer* raw = t.release();
   if (rc != CURLM_OK) {
@@ -320,6 +323,7 @@ ConnectionPool::ConnectionPool(HttpEngine* engine, ConnectionLimits limits)
 }
 
 ConnectionPool::~ConnectionPool() {
+  while (!active_.empty()) engine_->Abort(active_.back());
   free_.clear();  // easy handles first: a share in use cannot be cleaned up
   curl_share_cleanup(share_);
 }
@@ -355,7 +359,19 @@ std::unique_ptr<internal::Transfer> ConnectionPool::TakeTransfer() {
 }
 
 void ConnectionPool::ReturnTransfer(std::unique_ptr<internal::Transfer> t) {
+  // Leaves the active list (swap with the last entry).
+  internal::Transfer* last = active_.back();
+  active_[t->active_index] = last;
+  last->active_index = t->active_index;
+  active_.pop_back();
   free_.push_back(std::move(t));
+}
+
+void HttpEngine::Abort(Transfer* t) {
+  curl_multi_remove_handle(multi_, t->easy);
+  --in_flight_;
+  t->pool->ReturnTransfer(std::unique_ptr<Transfer>(t));
+  --t->pool->in_flight_;
 }
 
 void ConnectionPool::Submit(HttpRequest req, HttpDone done) {

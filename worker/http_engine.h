@@ -103,6 +103,8 @@ class HttpEngine {
   explicit HttpEngine(EventLoop* loop, CURLM* multi);
   // Hands a request to curl now. `pool` supplies the connection cache and options.
   void Send(ConnectionPool* pool, HttpRequest req, HttpDone done, int64_t queued_ns);
+  // Removes an in-flight transfer from curl without completing it.
+  void Abort(Transfer* t);
   void OnSocket(int fd, uint32_t events);
   void OnCurlTimer();
   void ReapDone();
@@ -132,7 +134,7 @@ struct ConnectionLimits {
 class ConnectionPool : public HttpTransport {
  public:
   ConnectionPool(HttpEngine* engine, ConnectionLimits limits);
-  // REQUIRES: nothing in flight or queued (the engine holds pointers to the pool).
+  // Requests still in flight are aborted (their callbacks never run); queued ones dropped.
   ~ConnectionPool() override;
   ConnectionPool(const ConnectionPool&) = delete;
   ConnectionPool& operator=(const ConnectionPool&) = delete;
@@ -168,6 +170,7 @@ class ConnectionPool : public HttpTransport {
   std::deque<Waiting> queue_;
   uint64_t retired_ = 0;
   std::vector<std::unique_ptr<internal::Transfer>> free_;  // destroyed before share_
+  std::vector<internal::Transfer*> active_;  // in flight (owned by curl until completion)
 };
 
 }  // namespace loadsim

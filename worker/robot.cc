@@ -10,16 +10,17 @@ namespace loadsim {
 std::string RobotLabel(absl::string_view method) { return absl::StrCat(method, "{robot}"); }
 
 absl::StatusOr<std::unique_ptr<Robot>> Robot::Create(const v1::RobotParams& params,
-                                                     HttpEngine* engine, Recorder* recorder,
-                                                     uint64_t run_seed, uint64_t user_number,
-                                                     int robot_index) {
+                                                     EventLoop* loop,
+                                                     std::unique_ptr<HttpTransport> transport,
+                                                     Recorder* recorder, uint64_t run_seed,
+                                                     uint64_t user_number, int robot_index) {
   absl::StatusOr<SelectorSampler> origins = SelectorSampler::Create(params.origins());
   if (!origins.ok()) return origins.status();
   absl::StatusOr<SelectorSampler> methods = SelectorSampler::Create(params.req_methods());
   if (!methods.ok()) return methods.status();
   RandomStream rng(DeriveSeed(run_seed, user_number, absl::StrCat("robot#", robot_index)));
-  std::unique_ptr<Robot> robot(new Robot(params, engine, recorder, rng, *std::move(origins),
-                                         *std::move(methods)));
+  std::unique_ptr<Robot> robot(new Robot(params, loop, std::move(transport), recorder, rng,
+                                         *std::move(origins), *std::move(methods)));
   if (params.has_req_inter_arrival()) {
     absl::StatusOr<NumberSampler> gaps = NumberSampler::Create(params.req_inter_arrival());
     if (!gaps.ok()) return gaps.status();
@@ -32,29 +33,34 @@ absl::StatusOr<std::unique_ptr<Robot>> Robot::Create(const v1::RobotParams& para
   return robot;
 }
 
-Robot::Robot(const v1::RobotParams& params, HttpEngine* engine, Recorder* recorder,
-             RandomStream rng, SelectorSampler origins, SelectorSampler methods)
-    : engine_(engine),
-      recorder_(recorder),
-      rng_(rng),
-      origins_(std::move(origins)),
-      methods_(std::move(methods)) {
+ConnectionLimits Robot::LimitsFor(const v1::RobotParams& params, RandomStream& rng) {
   ConnectionLimits limits;
   limits.open_conn_lmt = params.open_conn_lmt();
   limits.wait_xact_lmt = params.wait_xact_lmt();
   limits.idle_pconn_tout_s = static_cast<int64_t>(std::ceil(params.idle_pconn_tout_seconds()));
   if (params.has_pconn_use_lmt()) {
     absl::StatusOr<NumberSampler> reuse = NumberSampler::Create(params.pconn_use_lmt());
-    // Polygraph draws the limit once per connection; one draw per robot is our approximation.
-    if (reuse.ok()) limits.pconn_use_lmt = std::max<int64_t>(1, std::llround(reuse->Sample(rng_)));
+    // Polygraph draws the limit per connection; one draw per robot is our approximation.
+    if (reuse.ok()) limits.pconn_use_lmt = std::max<int64_t>(1, std::llround(reuse->Sample(rng)));
   }
-  pool_ = std::make_unique<ConnectionPool>(engine, limits);
+  return limits;
+}
+
+Robot::Robot(const v1::RobotParams& params, EventLoop* loop,
+             std::unique_ptr<HttpTransport> transport, Recorder* recorder, RandomStream rng,
+             SelectorSampler origins, SelectorSampler methods)
+    : loop_(loop),
+      recorder_(recorder),
+      rng_(rng),
+      origins_(std::move(origins)),
+      methods_(std::move(methods)),
+      transport_(std::move(transport)) {
   timeout_ns_ = static_cast<int64_t>(params.xact_lifetime_seconds() * 1e9);
   outstanding_target_ = params.open_conn_lmt() > 0 ? params.open_conn_lmt() : 1;
 }
 
 Robot::~Robot() {
-  if (timer_ != 0) engine_->loop()->CancelTimer(timer_);
+  if (timer_ != 0) loop_->CancelTimer(timer_);
 }
 
 int64_t Robot::NextGapNs() {
@@ -68,7 +74,7 @@ int64_t Robot::NextGapNs() {
 void Robot::Start(int64_t stop_ns) {
   stopped_ = false;
   stop_ns_ = stop_ns;
-  int64_t now = engine_->loop()->now_ns();
+  int64_t now = loop_->now_ns();
   if (pacing_ == Pacing::kBestEffort) {
     for (int i = 0; i < outstanding_target_; ++i) Issue(now);
     return;
@@ -81,14 +87,14 @@ void Robot::Start(int64_t stop_ns) {
 void Robot::Stop() {
   stopped_ = true;
   if (timer_ != 0) {
-    engine_->loop()->CancelTimer(timer_);
+    loop_->CancelTimer(timer_);
     timer_ = 0;
   }
 }
 
 void Robot::ScheduleNext() {
   if (stopped_ || next_due_ns_ >= stop_ns_) return;
-  timer_ = engine_->loop()->AddTimer(next_due_ns_, [this] {
+  timer_ = loop_->AddTimer(next_due_ns_, [this] {
     timer_ = 0;
     int64_t due = next_due_ns_;
     next_due_ns_ += NextGapNs();  // the schedule never depends on how fast responses come
@@ -107,7 +113,7 @@ void Robot::Issue(int64_t due_ns) {
   req.keep_body = false;
   req.keep_headers = false;
   ++submitted_;
-  pool_->Submit(std::move(req), [this, due_ns, &method](HttpResponse& resp) {
+  transport_->Submit(std::move(req), [this, due_ns, &method](HttpResponse& resp) {
     OnDone(due_ns, method, resp);
   });
 }
@@ -124,7 +130,7 @@ void Robot::OnDone(int64_t due_ns, const std::string& method, HttpResponse& resp
   if (label == labels_.end()) label = labels_.emplace(method, RobotLabel(method)).first;
   recorder_->Record(label->second, resp.done_ns - due_ns, ok, reason);
   recorder_->Record("lag{robot}", resp.sent_ns - due_ns, true);
-  if (pacing_ == Pacing::kBestEffort) Issue(engine_->loop()->now_ns());
+  if (pacing_ == Pacing::kBestEffort) Issue(loop_->now_ns());
 }
 
 }  // namespace loadsim

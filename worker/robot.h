@@ -27,37 +27,43 @@ namespace loadsim {
 
 class Robot {
  public:
-  // `user_number` and `run_seed` derive the robot's own random stream.
+  // `user_number` and `run_seed` derive the robot's own random stream. `transport` is the
+  // robot's own connections (see MakeTransport); the robot owns it.
   static absl::StatusOr<std::unique_ptr<Robot>> Create(const v1::RobotParams& params,
-                                                       HttpEngine* engine, Recorder* recorder,
-                                                       uint64_t run_seed, uint64_t user_number,
-                                                       int robot_index);
+                                                       EventLoop* loop,
+                                                       std::unique_ptr<HttpTransport> transport,
+                                                       Recorder* recorder, uint64_t run_seed,
+                                                       uint64_t user_number, int robot_index);
+
+  // The connection limits a robot's transport gets from its parameters (pconn_use_lmt is
+  // drawn once per robot from `rng`).
+  static ConnectionLimits LimitsFor(const v1::RobotParams& params, RandomStream& rng);
   ~Robot();
 
   // Starts issuing requests now; stops submitting at `stop_ns` (in-flight ones complete).
   void Start(int64_t stop_ns);
   // Stops submitting now.
   void Stop();
-  bool idle() const { return pool_->in_flight() == 0 && pool_->queued() == 0; }
+  bool idle() const { return transport_->in_flight() == 0 && transport_->queued() == 0; }
 
   uint64_t submitted() const { return submitted_; }
 
  private:
   enum class Pacing { kBestEffort, kRate, kInterArrival };
-  Robot(const v1::RobotParams& params, HttpEngine* engine, Recorder* recorder,
-        RandomStream rng, SelectorSampler origins, SelectorSampler methods);
+  Robot(const v1::RobotParams& params, EventLoop* loop, std::unique_ptr<HttpTransport> transport,
+        Recorder* recorder, RandomStream rng, SelectorSampler origins, SelectorSampler methods);
 
   int64_t NextGapNs();
   void ScheduleNext();
   void Issue(int64_t due_ns);
   void OnDone(int64_t due_ns, const std::string& method, HttpResponse& resp);
 
-  HttpEngine* engine_;
+  EventLoop* loop_;
   Recorder* recorder_;
   RandomStream rng_;
   SelectorSampler origins_;
   SelectorSampler methods_;
-  std::unique_ptr<ConnectionPool> pool_;
+  std::unique_ptr<HttpTransport> transport_;
   Pacing pacing_ = Pacing::kBestEffort;
   double rate_per_s_ = 0;
   std::optional<NumberSampler> gaps_;

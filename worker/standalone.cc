@@ -56,8 +56,9 @@ class LoopThread {
   absl::Status AddRobots(const v1::RobotParams& params, uint64_t seed, uint64_t user,
                          int64_t start_offset_ns) {
     for (int r = 0; r < params.robots(); ++r) {
-      absl::StatusOr<std::unique_ptr<Robot>> robot =
-          Robot::Create(params, engine_.get(), recorder_.get(), seed, user, r);
+      RandomStream limits_rng(DeriveSeed(seed, user, absl::StrCat("robot-limits#", r)));
+      absl::StatusOr<std::unique_ptr<Robot>> robot = Robot::Create(
+          params, loop_.get(), MakeTransport(params, limits_rng), recorder_.get(), seed, user, r);
       if (!robot.ok()) return robot.status();
       starts_.push_back({start_offset_ns, robot->get()});
       robots_.push_back(*std::move(robot));
@@ -81,6 +82,10 @@ class LoopThread {
   Recorder& recorder() { return *recorder_; }
 
  private:
+  std::unique_ptr<HttpTransport> MakeTransport(const v1::RobotParams& params, RandomStream& rng) {
+    return std::make_unique<ConnectionPool>(engine_.get(), Robot::LimitsFor(params, rng));
+  }
+
   std::unique_ptr<EventLoop> loop_;
   std::unique_ptr<HttpEngine> engine_;
   std::unique_ptr<Recorder> recorder_;
