@@ -450,6 +450,8 @@ class ConfigLoader {
     r->set_idle_pconn_tout_seconds(params.Seconds("idle_pconn_tout", 15));
     r->set_xact_lifetime_seconds(params.Seconds("xact_lifetime", 0));
     r->set_robots(static_cast<int32_t>(params.Int("robots", 1, 1, 100000)));
+  r->set_authenticate(params.Bool({"authenticate"}, false));
+  r->set_tls_verify(params.Bool({"tls_verify"}, false));
   }
 
   void ReadClients(const Value* clients) {

@@ -13,7 +13,8 @@ absl::StatusOr<std::unique_ptr<Robot>> Robot::Create(const v1::RobotParams& para
                                                      EventLoop* loop,
                                                      std::unique_ptr<HttpTransport> transport,
                                                      Recorder* recorder, uint64_t run_seed,
-                                                     uint64_t user_number, int robot_index) {
+                                                     uint64_t user_number, int robot_index,
+                                                     const v1::Account* account) {
   absl::StatusOr<SelectorSampler> origins = SelectorSampler::Create(params.origins());
   if (!origins.ok()) return origins.status();
   absl::StatusOr<SelectorSampler> methods = SelectorSampler::Create(params.req_methods());
@@ -21,6 +22,14 @@ absl::StatusOr<std::unique_ptr<Robot>> Robot::Create(const v1::RobotParams& para
   RandomStream rng(DeriveSeed(run_seed, user_number, absl::StrCat("robot#", robot_index)));
   std::unique_ptr<Robot> robot(new Robot(params, loop, std::move(transport), recorder, rng,
                                          *std::move(origins), *std::move(methods)));
+  if (params.authenticate()) {
+    if (account == nullptr) {
+      return absl::InvalidArgumentError("robot: authenticate is set but the user has no account");
+    }
+    robot->auth_ = std::make_unique<AuthSession>(
+        account->uid(), account->password(),
+        DeriveSeed(run_seed, user_number, absl::StrCat("auth#", robot_index)));
+  }
   if (params.has_req_inter_arrival()) {
     absl::StatusOr<NumberSampler> gaps = NumberSampler::Create(params.req_inter_arrival());
     if (!gaps.ok()) return gaps.status();
@@ -38,6 +47,7 @@ ConnectionLimits Robot::LimitsFor(const v1::RobotParams& params, RandomStream& r
   limits.open_conn_lmt = params.open_conn_lmt();
   limits.wait_xact_lmt = params.wait_xact_lmt();
   limits.idle_pconn_tout_s = static_cast<int64_t>(std::ceil(params.idle_pconn_tout_seconds()));
+  limits.verify_tls = params.tls_verify();
   if (params.has_pconn_use_lmt()) {
     absl::StatusOr<NumberSampler> reuse = NumberSampler::Create(params.pconn_use_lmt());
     // Polygraph draws the limit per connection; one draw per robot is our approximation.
@@ -113,12 +123,20 @@ void Robot::Issue(int64_t due_ns) {
   req.keep_body = false;
   req.keep_headers = false;
   ++submitted_;
+  if (auth_) {
+    AuthenticatedSend(transport_.get(), auth_.get(), std::move(req),
+                      [this, due_ns, &method](HttpResponse& resp, const AuthExchange& auth) {
+                        OnDone(due_ns, method, resp, auth);
+                      });
+    return;
+  }
   transport_->Submit(std::move(req), [this, due_ns, &method](HttpResponse& resp) {
-    OnDone(due_ns, method, resp);
+    OnDone(due_ns, method, resp, AuthExchange{});
   });
 }
 
-void Robot::OnDone(int64_t due_ns, const std::string& method, HttpResponse& resp) {
+void Robot::OnDone(int64_t due_ns, const std::string& method, HttpResponse& resp,
+                   const AuthExchange& auth) {
   bool ok = resp.failure == Failure::kNone && resp.status >= 200 && resp.status < 400;
   std::string reason;
   if (resp.failure != Failure::kNone) {
@@ -128,7 +146,13 @@ void Robot::OnDone(int64_t due_ns, const std::string& method, HttpResponse& resp
   }
   auto label = labels_.find(method);
   if (label == labels_.end()) label = labels_.emplace(method, RobotLabel(method)).first;
-  recorder_->Record(label->second, resp.done_ns - due_ns, ok, reason);
+  int64_t challenge_ns = 0;
+  if (auth.had_challenge) {
+    // The 401 round trip is its own line and not part of the request's latency.
+    challenge_ns = auth.challenge_done_ns - auth.challenge_sent_ns;
+    recorder_->Record(absl::StrCat("AUTH{", auth_->scheme(), "}"), challenge_ns, true);
+  }
+  recorder_->Record(label->second, resp.done_ns - due_ns - challenge_ns, ok, reason);
   recorder_->Record("lag{robot}", resp.sent_ns - due_ns, true);
   if (pacing_ == Pacing::kBestEffort) Issue(loop_->now_ns());
 }

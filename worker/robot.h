@@ -20,6 +20,7 @@
 #include "common/random.h"
 #include "common/selector.h"
 #include "loadsim/v1/run_spec.pb.h"
+#include "worker/http_auth.h"
 #include "worker/http_engine.h"
 #include "worker/recorder.h"
 
@@ -29,11 +30,13 @@ class Robot {
  public:
   // `user_number` and `run_seed` derive the robot's own random stream. `transport` is the
   // robot's own connections (see MakeTransport); the robot owns it.
+  // `account` (may be null) answers 401 challenges when params.authenticate is set.
   static absl::StatusOr<std::unique_ptr<Robot>> Create(const v1::RobotParams& params,
                                                        EventLoop* loop,
                                                        std::unique_ptr<HttpTransport> transport,
                                                        Recorder* recorder, uint64_t run_seed,
-                                                       uint64_t user_number, int robot_index);
+                                                       uint64_t user_number, int robot_index,
+                                                       const v1::Account* account = nullptr);
 
   // The connection limits a robot's transport gets from its parameters (pconn_use_lmt is
   // drawn once per robot from `rng`).
@@ -56,7 +59,8 @@ class Robot {
   int64_t NextGapNs();
   void ScheduleNext();
   void Issue(int64_t due_ns);
-  void OnDone(int64_t due_ns, const std::string& method, HttpResponse& resp);
+  void OnDone(int64_t due_ns, const std::string& method, HttpResponse& resp,
+              const AuthExchange& auth);
 
   EventLoop* loop_;
   Recorder* recorder_;
@@ -64,6 +68,7 @@ class Robot {
   SelectorSampler origins_;
   SelectorSampler methods_;
   std::unique_ptr<HttpTransport> transport_;
+  std::unique_ptr<AuthSession> auth_;  // null: no authentication
   Pacing pacing_ = Pacing::kBestEffort;
   double rate_per_s_ = 0;
   std::optional<NumberSampler> gaps_;

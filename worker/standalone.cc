@@ -54,11 +54,12 @@ class LoopThread {
   }
 
   absl::Status AddRobots(const v1::RobotParams& params, uint64_t seed, uint64_t user,
-                         int64_t start_offset_ns) {
+                         const v1::Account* account, int64_t start_offset_ns) {
     for (int r = 0; r < params.robots(); ++r) {
       RandomStream limits_rng(DeriveSeed(seed, user, absl::StrCat("robot-limits#", r)));
       absl::StatusOr<std::unique_ptr<Robot>> robot = Robot::Create(
-          params, loop_.get(), MakeTransport(params, limits_rng), recorder_.get(), seed, user, r);
+          params, loop_.get(), MakeTransport(params, limits_rng), recorder_.get(), seed, user, r,
+          account);
       if (!robot.ok()) return robot.status();
       starts_.push_back({start_offset_ns, robot->get()});
       robots_.push_back(*std::move(robot));
@@ -118,8 +119,10 @@ absl::StatusOr<StandaloneResult> RunStandalone(const LoadedConfig& config,
               absl::StrCat("client software ", client.software(),
                            " cannot run yet: only Robot clients are implemented"));
         }
+        const v1::Account* account =
+            user < config.accounts.size() ? &config.accounts[user] : nullptr;
         absl::Status s = threads[user % threads.size()]->AddRobots(client.robot(), spec.seed(),
-                                                                  user, offset);
+                                                                  user, account, offset);
         if (!s.ok()) return s;
       }
     }

@@ -11,6 +11,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/servers/apache_server.h"
 #include "tests/servers/nginx_server.h"
 
 namespace loadsim {
@@ -29,11 +30,13 @@ class StandaloneTest : public ::testing::Test {
   }
 
   // Runs `users` robots with the given params (plist dict body) for `seconds`.
-  StandaloneResult RunRobots(int users, const std::string& robot_params, double seconds) {
+  // `extra_config` adds top-level keys to config.plist.
+  StandaloneResult RunRobots(int users, const std::string& robot_params, double seconds,
+                             const std::string& extra_config = "") {
     std::ofstream(dir_ / "config.plist")
         << "<plist><dict><key>arrival</key><dict><key>params</key><dict>"
         << "<key>groups</key><integer>1</integer><key>groupSize</key><integer>" << users
-        << "</integer></dict></dict></dict></plist>";
+        << "</integer></dict></dict>" << extra_config << "</dict></plist>";
     std::ofstream(dir_ / "clients.plist")
         << "<plist><dict><key>clients</key><array><dict><key>software</key>"
         << "<string>Robot</string><key>params</key><dict>" << robot_params
@@ -120,6 +123,25 @@ TEST_F(StandaloneTest, SilentServerIsCountedAsTimeout) {
   EXPECT_GT(get.count(), 0u);
   EXPECT_EQ(get.failure_reasons().at("timeout"), get.count());
   EXPECT_GE(get.min_us(), 300000u);
+}
+
+TEST_F(StandaloneTest, AuthenticatingRobotAnswersDigestOnceAndReportsItApart) {
+  testing::ApacheDigestServer apache;
+  ASSERT_TRUE(apache.Start());
+  std::ofstream(dir_ / "accounts.csv") << "alice,wonderland,Alice,alice@example.com\n";
+  StandaloneResult r = RunRobots(
+      1,
+      "<key>origins</key><string>" + apache.Url("/private/index.html") +
+          "</string><key>req_rate</key><string>20/sec</string>"
+          "<key>authenticate</key><true/>",
+      1.0,
+      "<key>accounts</key><dict><key>loader</key><string>recordsFromCSVFile</string>"
+      "<key>params</key><dict><key>path</key><string>accounts.csv</string></dict></dict>");
+  ASSERT_EQ(r.labels.count("AUTH{digest}"), 1u);
+  EXPECT_EQ(r.labels.at("AUTH{digest}").count(), 1u);  // one challenge, then pre-emptive
+  const LabelRecorder& get = r.labels.at("GET{robot}");
+  EXPECT_GT(get.count(), 5u);
+  EXPECT_EQ(get.failures(), 0u);
 }
 
 }  // namespace
