@@ -55,3 +55,6 @@ CONF
 cpu_of_pid() {
   awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat"
 }
+
+# The worker binary to measure (bench/run builds a Release one).
+LOADSIM_WORKER=${LOADSIM_WORKER:-build/worker/loadsim-worker}

@@ -32,7 +32,7 @@ cat > "$BENCH_DIR/clients.plist" <<CONF
   </dict>
 </dict></array></dict></plist>
 CONF
-taskset -c 0 /usr/bin/time -f "%e %U %S %M" -o "$BENCH_DIR/time" build/worker/loadsim-worker \
+taskset -c 0 /usr/bin/time -f "%e %U %S %M" -o "$BENCH_DIR/time" "$LOADSIM_WORKER" \
   --standalone --config "$BENCH_DIR/config.plist" --clients "$BENCH_DIR/clients.plist" \
   --runtime "${secs}s" --threads 1 > "$BENCH_DIR/out"
 cat "$BENCH_DIR/out"

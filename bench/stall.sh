@@ -33,7 +33,7 @@ cat > "$BENCH_DIR/clients.plist" <<CONF
 CONF
 stall() { sleep 4.5; kill -STOP "$NGINX_PID"; sleep 1; kill -CONT "$NGINX_PID"; }
 stall &
-taskset -c 0 build/worker/loadsim-worker --standalone --config "$BENCH_DIR/config.plist" \
+taskset -c 0 "$LOADSIM_WORKER" --standalone --config "$BENCH_DIR/config.plist" \
   --clients "$BENCH_DIR/clients.plist" --runtime 10s --threads 1 > "$BENCH_DIR/loadsim.out"
 wait
 stall &

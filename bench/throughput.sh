@@ -2,7 +2,7 @@
 # Raw-throughput benchmark: loadsim's HTTP robot vs wrk vs locust (FastHttpUser) against one
 # nginx serving a 1 KiB file on 127.0.0.1, keep-alive, 50 connections, best effort. nginx runs
 # on CPU 1, each generator on CPU 0 (taskset), one after the other, same duration.
-# Usage: bench/throughput.sh [SECONDS]   (expects build/worker/loadsim-worker; bench/run builds)
+# Usage: bench/throughput.sh [SECONDS]   (measures $LOADSIM_WORKER; bench/run builds it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
@@ -38,7 +38,7 @@ timeit() {  # timeit OUT CMD...: runs CMD on CPU 0, writes "elapsed user sys max
 }
 
 nginx_cpu_before=$(cpu_of_pid "$NGINX_PID")
-timeit "$BENCH_DIR/loadsim.out" build/worker/loadsim-worker --standalone \
+timeit "$BENCH_DIR/loadsim.out" "$LOADSIM_WORKER" --standalone \
   --config "$BENCH_DIR/config.plist" --clients "$BENCH_DIR/clients.plist" \
   --runtime "${secs}s" --threads 1
 timeit "$BENCH_DIR/wrk.out" wrk -t1 -c50 -d"${secs}s" --latency "$url"
