@@ -1,0 +1,195 @@
+#include "worker/runtime.h"
+
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <thread>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "common/random.h"
+#include "worker/event_loop.h"
+#include "worker/http_engine.h"
+#include "worker/robot.h"
+
+namespace loadsim {
+
+double ProcessCpuSeconds() {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +
+         ru.ru_stime.tv_usec / 1e6;
+}
+
+int ClientTypeFor(const v1::RunSpec& spec, uint64_t user, int j) {
+  int64_t total = 0;
+  for (const v1::ClientSpec& c : spec.clients()) total += c.weight();
+  int64_t slot = static_cast<int64_t>((user * spec.arrival().clients_per_user() + j) % total);
+  for (int i = 0; i < spec.clients_size(); ++i) {
+    slot -= spec.clients(i).weight();
+    if (slot < 0) return i;
+  }
+  return spec.clients_size() - 1;
+}
+
+std::vector<v1::AssignedUser> UsersOfWorker(const v1::RunSpec& spec,
+                                            const std::vector<v1::Account>& accounts, int k,
+                                            int w) {
+  std::vector<v1::AssignedUser> out;
+  uint64_t total = static_cast<uint64_t>(spec.arrival().groups()) * spec.arrival().group_size();
+  for (uint64_t n = static_cast<uint64_t>(k); n < total; n += static_cast<uint64_t>(w)) {
+    v1::AssignedUser u;
+    u.set_user_number(n);
+    if (n < accounts.size()) *u.mutable_account() = accounts[n];
+    out.push_back(std::move(u));
+  }
+  return out;
+}
+
+class LoopThread {
+ public:
+  explicit LoopThread(WorkerRuntime* owner) : owner_(owner) {}
+
+  absl::Status Init(const v1::RunSpec& spec) {
+    absl::StatusOr<std::unique_ptr<EventLoop>> loop = EventLoop::Create();
+    if (!loop.ok()) return loop.status();
+    loop_ = *std::move(loop);
+    absl::StatusOr<std::unique_ptr<HttpEngine>> engine = HttpEngine::Create(loop_.get());
+    if (!engine.ok()) return engine.status();
+    engine_ = *std::move(engine);
+    v1::ThresholdTable table;
+    for (const v1::ObserverSpec& o : spec.observers()) {
+      if (o.has_report_statistics()) table = o.report_statistics().thresholds().requests();
+    }
+    recorder_ = std::make_unique<Recorder>(table);
+    return absl::OkStatus();
+  }
+
+  absl::Status AddRobots(const v1::RobotParams& params, uint64_t seed, uint64_t user,
+                         const v1::Account* account, int64_t start_offset_ns) {
+    for (int r = 0; r < params.robots(); ++r) {
+      RandomStream limits_rng(DeriveSeed(seed, user, absl::StrCat("robot-limits#", r)));
+      absl::StatusOr<std::unique_ptr<Robot>> robot = Robot::Create(
+          params, loop_.get(), MakeTransport(params, limits_rng), recorder_.get(), seed, user, r,
+          account);
+      if (!robot.ok()) return robot.status();
+      starts_.push_back({start_offset_ns, robot->get()});
+      robots_.push_back(*std::move(robot));
+    }
+    return absl::OkStatus();
+  }
+
+  void Run(int64_t start_ns, int64_t stop_ns, int64_t drain_until_ns) {
+    for (const auto& [offset, robot] : starts_) {
+      Robot* r = robot;
+      loop_->AddTimer(start_ns + offset, [r, stop_ns] { r->Start(stop_ns); });
+    }
+    ScheduleCut(start_ns + owner_->interval_ns_);
+    loop_->Run(stop_ns);
+    for (auto& robot : robots_) robot->Stop();
+    // Drain: in-flight requests finish (or time out) and are counted.
+    while (!owner_->abort_.load() && engine_->in_flight() > 0 &&
+           loop_->UpdateNow() < drain_until_ns) {
+      loop_->Run(std::min(drain_until_ns, loop_->now_ns() + 10000000));
+      owner_->in_flight_.store(engine_->in_flight());
+    }
+    owner_->HandOver(recorder_->TakeDelta());
+  }
+
+  void RequestStop() {
+    loop_->Post([this] {
+      for (auto& robot : robots_) robot->Stop();
+    });
+    loop_->Stop();
+  }
+
+ private:
+  void ScheduleCut(int64_t at) {
+    loop_->AddTimer(at, [this, at] {
+      owner_->HandOver(recorder_->TakeDelta());
+      owner_->in_flight_.store(engine_->in_flight());
+      ScheduleCut(at + owner_->interval_ns_);
+    });
+  }
+
+  std::unique_ptr<HttpTransport> MakeTransport(const v1::RobotParams& params, RandomStream& rng) {
+    return std::make_unique<ConnectionPool>(engine_.get(), Robot::LimitsFor(params, rng));
+  }
+
+  WorkerRuntime* owner_;
+  std::unique_ptr<EventLoop> loop_;
+  std::unique_ptr<HttpEngine> engine_;
+  std::unique_ptr<Recorder> recorder_;
+  std::vector<std::pair<int64_t, Robot*>> starts_;
+  std::vector<std::unique_ptr<Robot>> robots_;  // destroyed before engine_ (declared after)
+};
+
+absl::StatusOr<std::unique_ptr<WorkerRuntime>> WorkerRuntime::Create(
+    const v1::RunSpec& spec, std::vector<v1::AssignedUser> users, int threads,
+    int64_t interval_ns) {
+  if (threads < 1) return absl::InvalidArgumentError("threads must be >= 1");
+  std::unique_ptr<WorkerRuntime> rt(new WorkerRuntime());
+  rt->interval_ns_ = interval_ns;
+  rt->assigned_ = std::move(users);
+  for (int t = 0; t < threads; ++t) {
+    rt->threads_.push_back(std::make_unique<LoopThread>(rt.get()));
+    absl::Status s = rt->threads_.back()->Init(spec);
+    if (!s.ok()) return s;
+  }
+  const v1::ArrivalSpec& arrival = spec.arrival();
+  for (const v1::AssignedUser& u : rt->assigned_) {
+    uint64_t n = u.user_number();
+    uint64_t group = n / static_cast<uint64_t>(arrival.group_size());
+    int64_t offset = static_cast<int64_t>(group * arrival.interval_seconds() * 1e9);
+    for (int j = 0; j < arrival.clients_per_user(); ++j) {
+      const v1::ClientSpec& client = spec.clients(ClientTypeFor(spec, n, j));
+      if (!client.has_robot()) {
+        return absl::UnimplementedError(
+            absl::StrCat("client software ", client.software(),
+                         " cannot run yet: only Robot clients are implemented"));
+      }
+      const v1::Account* account = u.has_account() ? &u.account() : nullptr;
+      absl::Status s = rt->threads_[n % rt->threads_.size()]->AddRobots(
+          client.robot(), spec.seed(), n, account, offset);
+      if (!s.ok()) return s;
+    }
+    ++rt->users_;
+  }
+  return rt;
+}
+
+WorkerRuntime::~WorkerRuntime() = default;
+
+void WorkerRuntime::Run(int64_t start_ns, int64_t stop_ns, int64_t drain_until_ns) {
+  std::vector<std::thread> running;
+  for (auto& t : threads_) {
+    LoopThread* lt = t.get();
+    running.emplace_back([lt, start_ns, stop_ns, drain_until_ns] {
+      lt->Run(start_ns, stop_ns, drain_until_ns);
+    });
+  }
+  for (std::thread& th : running) th.join();
+}
+
+void WorkerRuntime::RequestStop() {
+  for (auto& t : threads_) t->RequestStop();
+}
+
+void WorkerRuntime::Abort() {
+  abort_.store(true);
+  RequestStop();
+}
+
+void WorkerRuntime::HandOver(LabelMap delta) {
+  std::lock_guard<std::mutex> lock(mu_);
+  MergeInto(pending_, delta);
+}
+
+LabelMap WorkerRuntime::TakeDelta() {
+  std::lock_guard<std::mutex> lock(mu_);
+  LabelMap out;
+  out.swap(pending_);
+  return out;
+}
+
+}  // namespace loadsim

@@ -1,0 +1,77 @@
+// WorkerRuntime: runs a worker's users on N event-loop threads, in standalone mode and under
+// a master alike.
+//
+// User n runs on thread n mod N with all of its clients; each client type comes from the
+// original's weighted cycle, and its start offset from the arrival policy (group n/groupSize
+// starts at group x interval). Every thread cuts its statistics into a delta once per interval
+// and hands it over under a mutex; TakeDelta() collects what the threads handed over. Run()
+// blocks on the calling thread while the loop threads work. Thread-safety: Run() once, from one
+// thread; RequestStop(), Abort(), TakeDelta() and the counters from any thread.
+#ifndef LOADSIM_WORKER_RUNTIME_H_
+#define LOADSIM_WORKER_RUNTIME_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "loadsim/v1/cluster.pb.h"
+#include "loadsim/v1/run_spec.pb.h"
+#include "worker/recorder.h"
+
+namespace loadsim {
+
+class LoopThread;
+
+// Process CPU (user + system) seconds so far.
+double ProcessCpuSeconds();
+
+// The index of the client type of client j of user n: element (n * clientsPerUser + j) mod
+// sum(weights) of the weight-expanded type list (calendarserver-sim.md 2.3).
+int ClientTypeFor(const v1::RunSpec& spec, uint64_t user, int j);
+
+// The users worker k of W owns: every n < groups x groupSize with n mod W == k.
+std::vector<v1::AssignedUser> UsersOfWorker(const v1::RunSpec& spec,
+                                            const std::vector<v1::Account>& accounts, int k,
+                                            int w);
+
+class WorkerRuntime {
+ public:
+  static absl::StatusOr<std::unique_ptr<WorkerRuntime>> Create(
+      const v1::RunSpec& spec, std::vector<v1::AssignedUser> users, int threads,
+      int64_t interval_ns = 1000000000);
+  ~WorkerRuntime();
+
+  // Users start at start_ns + their arrival offset; no request is started at or after
+  // stop_ns; in-flight requests may finish until drain_until_ns. Blocks until done.
+  void Run(int64_t start_ns, int64_t stop_ns, int64_t drain_until_ns);
+  // Stop generating now; in-flight requests still drain (until the drain deadline).
+  void RequestStop();
+  // Stop now without draining.
+  void Abort();
+
+  // Statistics handed over by the threads since the previous call.
+  LabelMap TakeDelta();
+  uint64_t users() const { return users_; }
+  uint64_t in_flight() const { return in_flight_.load(); }
+
+ private:
+  WorkerRuntime() = default;
+  void HandOver(LabelMap delta);
+
+  std::vector<std::unique_ptr<LoopThread>> threads_;
+  std::vector<v1::AssignedUser> assigned_;
+  uint64_t users_ = 0;
+  int64_t interval_ns_ = 1000000000;
+  std::atomic<uint64_t> in_flight_{0};
+  std::atomic<bool> abort_{false};
+  std::mutex mu_;
+  LabelMap pending_;  // guarded by mu_
+  friend class LoopThread;
+};
+
+}  // namespace loadsim
+
+#endif  // LOADSIM_WORKER_RUNTIME_H_
