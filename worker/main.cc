@@ -1,7 +1,10 @@
-// loadsim-worker: runs simulated users. With --standalone it reads the configuration itself
-// and runs it alone (development and benchmarks); the cluster mode (--master) comes with the
-// cluster. Exit status: 0 done, 2 usage or configuration error, 3 run failed.
+// loadsim-worker: runs simulated users. With --master it works for a master (the cluster);
+// with --standalone it reads the configuration itself and runs it alone (development and
+// benchmarks). Exit status: 0 done, 2 usage or configuration error (or rejected by the master),
+// 3 run failed or the master went away.
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <thread>
 #include <vector>
@@ -11,6 +14,7 @@
 #include "absl/flags/usage.h"
 #include "common/config.h"
 #include "common/units.h"
+#include "worker/cluster_client.h"
 #include "worker/standalone.h"
 
 ABSL_FLAG(bool, standalone, false, "run the configuration alone, without a master");
@@ -18,20 +22,45 @@ ABSL_FLAG(std::string, config, "", "config.plist (standalone mode)");
 ABSL_FLAG(std::string, clients, "", "clients.plist (standalone mode)");
 ABSL_FLAG(std::string, runtime, "10s", "how long to generate load (seconds or PGL time)");
 ABSL_FLAG(int, threads, 0, "event-loop threads; 0 = number of cores");
-ABSL_FLAG(uint64_t, seed, 1, "run seed");
+ABSL_FLAG(uint64_t, seed, 1, "run seed (standalone mode)");
+ABSL_FLAG(std::string, master, "", "host:port of the master to work for");
+ABSL_FLAG(std::string, token, "", "shared token (default: $LOADSIM_TOKEN)");
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
-      "loadsim-worker --standalone --config F [--clients F] [--runtime 10s] [--threads N]");
-  std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
+      "loadsim-worker --master HOST:PORT [--token T] [--threads N]\n"
+      "  or: loadsim-worker --standalone --config F [--clients F] [--runtime 10s] [--threads N]");
+  // Accept --flag-name as well as absl's --flag_name.
+  std::vector<std::string> normalized(argv, argv + argc);
+  for (std::string& arg : normalized) {
+    if (arg.rfind("--", 0) != 0) continue;
+    size_t end = std::min(arg.find('='), arg.size());
+    for (size_t i = 2; i < end; ++i) {
+      if (arg[i] == '-') arg[i] = '_';
+    }
+  }
+  std::vector<char*> args;
+  for (std::string& arg : normalized) args.push_back(arg.data());
+  std::vector<char*> rest = absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
   if (rest.size() > 1) {
     std::fprintf(stderr, "loadsim-worker: unexpected argument '%s'\n", rest[1]);
     return 2;
   }
+  if (!absl::GetFlag(FLAGS_master).empty()) {
+    loadsim::ClusterClientOptions options;
+    options.master = absl::GetFlag(FLAGS_master);
+    options.token = absl::GetFlag(FLAGS_token);
+    if (options.token.empty() && std::getenv("LOADSIM_TOKEN") != nullptr) {
+      options.token = std::getenv("LOADSIM_TOKEN");
+    }
+    options.threads = absl::GetFlag(FLAGS_threads);
+    absl::Status s = loadsim::RunUnderMaster(options);
+    if (s.ok()) return 0;
+    std::fprintf(stderr, "loadsim-worker: %s\n", std::string(s.message()).c_str());
+    return s.code() == absl::StatusCode::kPermissionDenied ? 2 : 3;
+  }
   if (!absl::GetFlag(FLAGS_standalone)) {
-    std::fprintf(stderr,
-                 "loadsim-worker: only --standalone is available in this build; cluster mode "
-                 "(--master) is not implemented yet\n");
+    std::fprintf(stderr, "loadsim-worker: give --master HOST:PORT or --standalone\n");
     return 2;
   }
   absl::StatusOr<double> runtime = loadsim::ParseTime(absl::GetFlag(FLAGS_runtime));

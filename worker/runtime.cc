@@ -79,7 +79,7 @@ class LoopThread {
     return absl::OkStatus();
   }
 
-  void Run(int64_t start_ns, int64_t stop_ns, int64_t drain_until_ns) {
+  void Run(int64_t start_ns, int64_t stop_ns) {
     for (const auto& [offset, robot] : starts_) {
       Robot* r = robot;
       loop_->AddTimer(start_ns + offset, [r, stop_ns] { r->Start(stop_ns); });
@@ -89,8 +89,8 @@ class LoopThread {
     for (auto& robot : robots_) robot->Stop();
     // Drain: in-flight requests finish (or time out) and are counted.
     while (!owner_->abort_.load() && engine_->in_flight() > 0 &&
-           loop_->UpdateNow() < drain_until_ns) {
-      loop_->Run(std::min(drain_until_ns, loop_->now_ns() + 10000000));
+           loop_->UpdateNow() < owner_->drain_until_ns_.load()) {
+      loop_->Run(std::min(owner_->drain_until_ns_.load(), loop_->now_ns() + 10000000));
       owner_->in_flight_.store(engine_->in_flight());
     }
     owner_->HandOver(recorder_->TakeDelta());
@@ -161,17 +161,17 @@ absl::StatusOr<std::unique_ptr<WorkerRuntime>> WorkerRuntime::Create(
 WorkerRuntime::~WorkerRuntime() = default;
 
 void WorkerRuntime::Run(int64_t start_ns, int64_t stop_ns, int64_t drain_until_ns) {
+  if (drain_until_ns_.load() == 0) drain_until_ns_.store(drain_until_ns);
   std::vector<std::thread> running;
   for (auto& t : threads_) {
     LoopThread* lt = t.get();
-    running.emplace_back([lt, start_ns, stop_ns, drain_until_ns] {
-      lt->Run(start_ns, stop_ns, drain_until_ns);
-    });
+    running.emplace_back([lt, start_ns, stop_ns] { lt->Run(start_ns, stop_ns); });
   }
   for (std::thread& th : running) th.join();
 }
 
-void WorkerRuntime::RequestStop() {
+void WorkerRuntime::RequestStop(int64_t drain_until_ns) {
+  if (drain_until_ns > 0) drain_until_ns_.store(drain_until_ns);
   for (auto& t : threads_) t->RequestStop();
 }
 

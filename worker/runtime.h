@@ -47,8 +47,9 @@ class WorkerRuntime {
   // Users start at start_ns + their arrival offset; no request is started at or after
   // stop_ns; in-flight requests may finish until drain_until_ns. Blocks until done.
   void Run(int64_t start_ns, int64_t stop_ns, int64_t drain_until_ns);
-  // Stop generating now; in-flight requests still drain (until the drain deadline).
-  void RequestStop();
+  // Stop generating now; in-flight requests still drain until `drain_until_ns` (0: keep the
+  // deadline given to Run).
+  void RequestStop(int64_t drain_until_ns = 0);
   // Stop now without draining.
   void Abort();
 
@@ -67,6 +68,7 @@ class WorkerRuntime {
   int64_t interval_ns_ = 1000000000;
   std::atomic<uint64_t> in_flight_{0};
   std::atomic<bool> abort_{false};
+  std::atomic<int64_t> drain_until_ns_{0};
   std::mutex mu_;
   LabelMap pending_;  // guarded by mu_
   friend class LoopThread;

@@ -1,0 +1,301 @@
+#include "master/coordinator.h"
+
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+#include "worker/event_loop.h"
+#include "worker/runtime.h"
+
+namespace loadsim {
+
+struct Coordinator::Worker {
+  int index = -1;
+  v1::Hello hello;
+  grpc::ServerReaderWriter<v1::MasterMessage, v1::WorkerMessage>* stream = nullptr;
+  grpc::ServerContext* context = nullptr;
+  std::mutex write_mu;
+  bool ready = false;
+  bool finished = false;
+  bool lost = false;
+  double lost_after_s = 0;
+  int64_t last_seen_ns = 0;
+  uint64_t users = 0;
+  uint64_t requests = 0;
+  double cpu_seconds = 0;
+  int64_t rss_bytes = 0;
+  std::string error;
+};
+
+Coordinator::Coordinator(const LoadedConfig& config, Options options)
+    : config_(config), options_(std::move(options)) {}
+
+bool Coordinator::Write(Worker* w, const v1::MasterMessage& m) {
+  std::lock_guard<std::mutex> lock(w->write_mu);
+  if (w->stream == nullptr) return false;
+  return w->stream->Write(m);
+}
+
+v1::Assignment Coordinator::AssignmentFor(int index, int count) const {
+  v1::Assignment a;
+  *a.mutable_spec() = config_.spec;
+  a.set_worker_index(index);
+  a.set_worker_count(count);
+  a.set_threads(options_.threads_per_worker);
+  for (v1::AssignedUser& u : UsersOfWorker(config_.spec, config_.accounts, index, count)) {
+    *a.add_users() = std::move(u);
+  }
+  // Invitees may be anyone; the directory carries no passwords.
+  for (const v1::Account& acct : config_.accounts) {
+    v1::DirectoryEntry* e = a.add_directory();
+    e->set_uid(acct.uid());
+    e->set_common_name(acct.common_name());
+    e->set_email(acct.email());
+  }
+  return a;
+}
+
+void Coordinator::MarkLost(Worker* w, const std::string& why) {
+  // REQUIRES: mu_ held.
+  if (w->lost || w->finished) return;
+  w->lost = true;
+  w->error = why;
+  w->lost_after_s = start_ns_ > 0 ? (MonotonicNowNs() - start_ns_) / 1e9 : 0;
+  if (w->context != nullptr) w->context->TryCancel();
+  cv_.notify_all();
+}
+
+grpc::Status Coordinator::Connect(
+    grpc::ServerContext* context,
+    grpc::ServerReaderWriter<v1::MasterMessage, v1::WorkerMessage>* stream) {
+  v1::WorkerMessage in;
+  if (!stream->Read(&in) || !in.has_hello()) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "expected Hello");
+  }
+  auto reject = [&](const std::string& reason) {
+    v1::MasterMessage m;
+    m.mutable_reject()->set_reason(reason);
+    stream->Write(m);
+    return grpc::Status::OK;
+  };
+  const v1::Hello& hello = in.hello();
+  if (hello.protocol_version() != v1::PROTOCOL_VERSION_CURRENT) {
+    return reject(absl::StrCat("protocol version ", hello.protocol_version(),
+                               " is not the master's (", v1::PROTOCOL_VERSION_CURRENT,
+                               "); run the same loadsim version on both sides"));
+  }
+  if (hello.token() != options_.token) return reject("wrong token");
+  auto w = std::make_shared<Worker>();
+  w->hello = hello;
+  w->stream = stream;
+  w->context = context;
+  w->last_seen_ns = MonotonicNowNs();
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (phase_ != Phase::kGathering) {
+      return reject("the run has already been assigned; this worker joined late");
+    }
+    if (static_cast<int>(workers_.size()) >= options_.expected_workers) {
+      return reject(absl::StrCat("the master expects ", options_.expected_workers,
+                                 " workers and has them all"));
+    }
+    w->index = static_cast<int>(workers_.size());
+    workers_.push_back(w);
+    if (static_cast<int>(workers_.size()) == options_.expected_workers) {
+      phase_ = Phase::kAssigned;
+    }
+    cv_.notify_all();
+    cv_.wait(lock, [&] { return phase_ != Phase::kGathering || context->IsCancelled(); });
+    if (phase_ == Phase::kAborted) {
+      lock.unlock();
+      return reject(abort_reason_);
+    }
+  }
+  v1::MasterMessage assignment;
+  *assignment.mutable_assignment() = AssignmentFor(w->index, options_.expected_workers);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    w->users = static_cast<uint64_t>(assignment.assignment().users_size());
+  }
+  bool ok = Write(w.get(), assignment);
+  ok = ok && stream->Read(&in);
+  if (ok && in.has_finished()) {  // the worker could not build its run
+    std::lock_guard<std::mutex> lock(mu_);
+    w->error = in.finished().error();
+    MarkLost(w.get(), w->error);
+  } else if (ok && in.has_ready()) {
+    std::unique_lock<std::mutex> lock(mu_);
+    w->ready = true;
+    w->last_seen_ns = MonotonicNowNs();
+    cv_.notify_all();
+    cv_.wait(lock, [&] { return phase_ != Phase::kAssigned || context->IsCancelled(); });
+    if (phase_ == Phase::kStarted) {
+      v1::MasterMessage start;
+      *start.mutable_start() = start_;
+      lock.unlock();
+      ok = Write(w.get(), start);
+    }
+    while (ok && stream->Read(&in)) {
+      std::lock_guard<std::mutex> g(mu_);
+      w->last_seen_ns = MonotonicNowNs();
+      if (in.has_delta()) {
+        for (const v1::LabelStats& ls : in.delta().labels()) {
+          absl::StatusOr<LabelRecorder> r = LabelRecorder::FromProto(ls);
+          if (!r.ok()) continue;
+          if (r->label().rfind("lag{", 0) != 0) w->requests += r->count();
+          LabelMap one;
+          one.emplace(r->label(), *r);
+          MergeInto(interval_, one);
+          MergeInto(totals_, one);
+        }
+      } else if (in.has_heartbeat()) {
+        w->cpu_seconds = in.heartbeat().cpu_seconds();
+        w->rss_bytes = in.heartbeat().rss_bytes();
+      } else if (in.has_finished()) {
+        w->finished = true;
+        w->cpu_seconds = in.finished().cpu_seconds();
+        if (!in.finished().error().empty()) w->error = in.finished().error();
+        cv_.notify_all();
+        break;
+      }
+    }
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!w->finished) MarkLost(w.get(), "the stream to the worker broke");
+  {
+    std::lock_guard<std::mutex> wl(w->write_mu);
+    w->stream = nullptr;
+    w->context = nullptr;
+  }
+  cv_.notify_all();
+  return grpc::Status::OK;
+}
+
+absl::Status Coordinator::WaitForReadyWorkers(double timeout_s) {
+  std::unique_lock<std::mutex> lock(mu_);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
+  auto all_ready = [&] {
+    if (static_cast<int>(workers_.size()) < options_.expected_workers) return false;
+    for (const auto& w : workers_) {
+      if (!w->ready && !w->lost) return false;
+    }
+    return true;
+  };
+  if (!cv_.wait_until(lock, deadline, all_ready)) {
+    int ready = 0;
+    for (const auto& w : workers_) ready += w->ready;
+    return absl::DeadlineExceededError(
+        absl::StrCat(workers_.size(), " of ", options_.expected_workers, " workers joined (",
+                     ready, " ready) within ", timeout_s, " s"));
+  }
+  for (const auto& w : workers_) {
+    if (w->lost) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("worker ", w->index, " (", w->hello.host(), " pid ", w->hello.pid(),
+                       ") could not start: ", w->error));
+    }
+  }
+  return absl::OkStatus();
+}
+
+void Coordinator::StartAll(int64_t start_in_ms, double runtime_s) {
+  std::lock_guard<std::mutex> lock(mu_);
+  start_.set_start_in_ms(start_in_ms);
+  start_.set_runtime_s(runtime_s);
+  start_ns_ = MonotonicNowNs() + start_in_ms * 1000000;
+  for (auto& w : workers_) w->last_seen_ns = MonotonicNowNs();
+  phase_ = Phase::kStarted;
+  cv_.notify_all();
+}
+
+void Coordinator::StopAll(double drain_grace_s) {
+  std::vector<std::shared_ptr<Worker>> workers;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (phase_ == Phase::kStarted) phase_ = Phase::kStopping;
+    workers = workers_;
+  }
+  v1::MasterMessage stop;
+  stop.mutable_stop()->set_drain_grace_s(drain_grace_s);
+  for (auto& w : workers) Write(w.get(), stop);
+}
+
+void Coordinator::AbortAll(const std::string& reason) {
+  std::vector<std::shared_ptr<Worker>> workers;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    phase_ = Phase::kAborted;
+    abort_reason_ = reason;
+    workers = workers_;
+    cv_.notify_all();
+  }
+  v1::MasterMessage abort;
+  abort.mutable_abort()->set_reason(reason);
+  for (auto& w : workers) Write(w.get(), abort);
+}
+
+bool Coordinator::WaitForEnd(double timeout_s) {
+  std::unique_lock<std::mutex> lock(mu_);
+  return cv_.wait_for(lock, std::chrono::duration<double>(timeout_s), [&] {
+    for (const auto& w : workers_) {
+      if (!w->finished && !w->lost) return false;
+    }
+    return true;
+  });
+}
+
+LabelMap Coordinator::TakeInterval() {
+  std::lock_guard<std::mutex> lock(mu_);
+  LabelMap out;
+  out.swap(interval_);
+  return out;
+}
+
+LabelMap Coordinator::Totals() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return totals_;
+}
+
+std::vector<WorkerStatus> Coordinator::Workers() {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<WorkerStatus> out;
+  for (const auto& w : workers_) {
+    WorkerStatus s;
+    s.index = w->index;
+    s.host = w->hello.host();
+    s.pid = w->hello.pid();
+    s.users = w->users;
+    s.ready = w->ready;
+    s.finished = w->finished;
+    s.lost = w->lost;
+    s.lost_after_s = w->lost_after_s;
+    s.error = w->error;
+    s.cpu_seconds = w->cpu_seconds;
+    s.rss_bytes = w->rss_bytes;
+    s.requests = w->requests;
+    out.push_back(s);
+  }
+  return out;
+}
+
+int Coordinator::LostCount() {
+  std::lock_guard<std::mutex> lock(mu_);
+  int n = 0;
+  for (const auto& w : workers_) n += w->lost;
+  return n;
+}
+
+int Coordinator::CheckLiveness(double silence_s) {
+  std::lock_guard<std::mutex> lock(mu_);
+  int64_t now = MonotonicNowNs();
+  int n = 0;
+  for (auto& w : workers_) {
+    if (!w->lost && !w->finished && phase_ >= Phase::kStarted &&
+        now - w->last_seen_ns > static_cast<int64_t>(silence_s * 1e9)) {
+      MarkLost(w.get(), absl::StrCat("no heartbeat for ", silence_s, " s"));
+    }
+    n += w->lost;
+  }
+  return n;
+}
+
+}  // namespace loadsim

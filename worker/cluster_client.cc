@@ -1,0 +1,185 @@
+#include "worker/cluster_client.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <chrono>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "grpcpp/grpcpp.h"
+#include "loadsim/v1/cluster.grpc.pb.h"
+#include "worker/event_loop.h"
+#include "worker/runtime.h"
+
+namespace loadsim {
+namespace {
+
+int64_t RssBytes() {
+  std::ifstream statm("/proc/self/statm");
+  long pages_total = 0, pages_resident = 0;
+  statm >> pages_total >> pages_resident;
+  return static_cast<int64_t>(pages_resident) * sysconf(_SC_PAGESIZE);
+}
+
+std::string HostName() {
+  char buf[256] = {0};
+  gethostname(buf, sizeof(buf) - 1);
+  return buf;
+}
+
+}  // namespace
+
+absl::Status RunUnderMaster(const ClusterClientOptions& options) {
+  grpc::ChannelArguments args;
+  // Keepalive pings notice a dead master or a cut network within about 3 s.
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 1000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 2000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+  args.SetInt(GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH, 1 << 30);
+  auto channel =
+      grpc::CreateCustomChannel(options.master, grpc::InsecureChannelCredentials(), args);
+  if (!channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(10))) {
+    return absl::UnavailableError(absl::StrCat("cannot reach the master at ", options.master));
+  }
+  auto stub = v1::Coordinator::NewStub(channel);
+  grpc::ClientContext ctx;
+  std::shared_ptr<grpc::ClientReaderWriter<v1::WorkerMessage, v1::MasterMessage>> stream(
+      stub->Connect(&ctx));
+  std::mutex write_mu;
+  auto write = [&](const v1::WorkerMessage& m) {
+    std::lock_guard<std::mutex> lock(write_mu);
+    return stream->Write(m);
+  };
+
+  v1::WorkerMessage hello;
+  v1::Hello* h = hello.mutable_hello();
+  h->set_protocol_version(v1::PROTOCOL_VERSION_CURRENT);
+  h->set_build_version(LOADSIM_VERSION);
+  h->set_host(HostName());
+  h->set_pid(getpid());
+  h->set_cores(static_cast<int>(std::thread::hardware_concurrency()));
+  h->set_memory_bytes(static_cast<int64_t>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGESIZE));
+  h->set_token(options.token);
+  if (!write(hello)) return absl::UnavailableError("the master closed the stream at hello");
+
+  v1::MasterMessage msg;
+  if (!stream->Read(&msg)) {
+    grpc::Status s = stream->Finish();
+    return absl::UnavailableError(absl::StrCat("the master ended the stream: ", s.error_message()));
+  }
+  if (msg.has_reject()) {
+    stream->WritesDone();
+    stream->Finish();
+    return absl::PermissionDeniedError(absl::StrCat("rejected by the master: ",
+                                                    msg.reject().reason()));
+  }
+  if (!msg.has_assignment()) return absl::InternalError("expected an assignment");
+  const v1::Assignment& a = msg.assignment();
+  int threads = options.threads > 0 ? options.threads : a.threads();
+  if (threads <= 0) threads = static_cast<int>(std::thread::hardware_concurrency());
+  if (threads <= 0) threads = 1;
+  std::vector<v1::AssignedUser> users(a.users().begin(), a.users().end());
+  absl::StatusOr<std::unique_ptr<WorkerRuntime>> runtime =
+      WorkerRuntime::Create(a.spec(), std::move(users), threads);
+  if (!runtime.ok()) {
+    v1::WorkerMessage fin;
+    fin.mutable_finished()->set_error(std::string(runtime.status().message()));
+    write(fin);
+    stream->WritesDone();
+    stream->Finish();
+    return runtime.status();
+  }
+  WorkerRuntime* rt = runtime->get();
+  v1::WorkerMessage ready;
+  ready.mutable_ready();
+  if (!write(ready)) return absl::UnavailableError("the master went away before the start");
+  if (!stream->Read(&msg) || !msg.has_start()) {
+    return absl::UnavailableError("the master went away before the start");
+  }
+  const int64_t start_ns = MonotonicNowNs() + msg.start().start_in_ms() * 1000000;
+  // The master says when to stop; the local deadline (runtime + 60 s) is only a backstop.
+  const int64_t stop_ns =
+      start_ns + static_cast<int64_t>((msg.start().runtime_s() + 60) * 1e9);
+
+  std::atomic<bool> master_lost{false};
+  std::atomic<bool> done{false};
+  std::thread reader([&] {
+    v1::MasterMessage m;
+    while (stream->Read(&m)) {
+      if (m.has_stop()) {
+        rt->RequestStop(MonotonicNowNs() +
+                        static_cast<int64_t>(m.stop().drain_grace_s() * 1e9));
+      } else if (m.has_abort()) {
+        rt->Abort();
+      }
+    }
+    if (!done.load()) {
+      master_lost.store(true);
+      rt->Abort();  // never generate load without a master
+    }
+  });
+  double cpu_before = ProcessCpuSeconds();
+  std::thread runner([&] { rt->Run(start_ns, stop_ns, stop_ns + 5000000000LL); });
+  // Stream a delta and a heartbeat every second while the run goes.
+  int64_t interval = 0;
+  uint64_t counted = 0;  // requests this worker recorded (all labels but lag)
+  auto send_delta = [&](bool force) {
+    LabelMap delta = rt->TakeDelta();
+    for (const auto& [label, stats] : delta) {
+      if (label.rfind("lag{", 0) != 0) counted += stats.count();
+    }
+    if (delta.empty() && !force) return true;
+    v1::WorkerMessage m;
+    v1::IntervalDelta* d = m.mutable_delta();
+    d->set_interval(interval++);
+    for (const auto& [label, stats] : delta) *d->add_labels() = stats.ToProto();
+    return write(m);
+  };
+  std::atomic<bool> run_over{false};
+  std::thread joiner([&] {
+    runner.join();
+    run_over.store(true);
+  });
+  while (!run_over.load()) {
+    for (int i = 0; i < 20 && !run_over.load(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    if (master_lost.load()) continue;
+    send_delta(false);
+    v1::WorkerMessage hb;
+    v1::Heartbeat* beat = hb.mutable_heartbeat();
+    beat->set_users_alive(rt->users());
+    beat->set_in_flight(rt->in_flight());
+    beat->set_cpu_seconds(ProcessCpuSeconds() - cpu_before);
+    beat->set_rss_bytes(RssBytes());
+    write(hb);
+  }
+  joiner.join();
+  std::fprintf(stderr, "loadsim-worker %d/%d: counted %llu requests\n", a.worker_index(),
+               a.worker_count(), static_cast<unsigned long long>(counted));
+  absl::Status result = absl::OkStatus();
+  if (master_lost.load()) {
+    result = absl::UnavailableError("the master went away; load stopped");
+    ctx.TryCancel();
+  } else {
+    send_delta(true);
+    v1::WorkerMessage fin;
+    fin.mutable_finished()->set_users(rt->users());
+    fin.mutable_finished()->set_cpu_seconds(ProcessCpuSeconds() - cpu_before);
+    write(fin);
+    done.store(true);
+    std::lock_guard<std::mutex> lock(write_mu);
+    stream->WritesDone();
+  }
+  reader.join();
+  stream->Finish();
+  return result;
+}
+
+}  // namespace loadsim
