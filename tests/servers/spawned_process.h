@@ -104,9 +104,31 @@ class SpawnedProcess {
     pid_ = 0;
   }
 
+  // Waits up to `seconds` for the process to exit; its exit status (128 + signal when killed),
+  // or -1 if it is still running.
+  int WaitExit(double seconds) {
+    if (pid_ <= 0) return exit_status_;
+    auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    while (std::chrono::steady_clock::now() < until) {
+      int status;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = 0;
+        exit_status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        return exit_status_;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return -1;
+  }
+
+  void Kill(int sig) {
+    if (pid_ > 0) kill(pid_, sig);
+  }
+
   int pid() const { return pid_; }
 
  private:
+  int exit_status_ = -1;
   int pid_ = 0;
 };
 
