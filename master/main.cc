@@ -13,6 +13,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <future>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -28,6 +30,7 @@
 #include "grpcpp/grpcpp.h"
 #include "master/coordinator.h"
 #include "master/report.h"
+#include "master/server_stats.h"
 #include "master/spec_dump.h"
 #include "worker/event_loop.h"
 
@@ -258,6 +261,15 @@ int RunCluster(const loadsim::LoadedConfig& loaded) {
     }
   }
   double ran_s = std::max(0.0, (std::min(loadsim::MonotonicNowNs(), end_ns) - start_ns) / 1e9);
+  // The server's statistics are read before the load stops, off this thread, with a deadline.
+  std::optional<absl::StatusOr<loadsim::ServerStats>> server_stats;
+  if (loaded.spec.server_stats().enabled()) {
+    const loadsim::v1::ServerStatsSpec& ss = loaded.spec.server_stats();
+    auto pending = std::async(std::launch::async, [&ss] {
+      return loadsim::ReadServerStats(ss.host(), ss.port(), 5.0);
+    });
+    server_stats = pending.get();
+  }
   if (aborted) {
     std::printf("aborting: %s\n", abort_reason.c_str());
     coordinator.AbortAll(abort_reason);
@@ -272,7 +284,7 @@ int RunCluster(const loadsim::LoadedConfig& loaded) {
   std::vector<loadsim::WorkerStatus> workers = coordinator.Workers();
   loadsim::Verdict verdict = loadsim::Judge(loaded.spec, coordinator.Totals(), workers);
   std::printf("\n%s", loadsim::FormatReport(loaded.spec, coordinator.Totals(), workers, ran_s,
-                                             verdict)
+                                             verdict, server_stats ? &*server_stats : nullptr)
                           .c_str());
   std::fflush(stdout);
   if (aborted) return finish(kExitAborted);

@@ -55,7 +55,8 @@ Verdict Judge(const v1::RunSpec& spec, const LabelMap& totals,
 
 std::string FormatReport(const v1::RunSpec& spec, const LabelMap& totals,
                          const std::vector<WorkerStatus>& workers, double runtime_s,
-                         const Verdict& verdict) {
+                         const Verdict& verdict,
+                         const absl::StatusOr<ServerStats>* server_stats) {
   std::string out;
   const v1::ReportStatisticsParams* rp = ReportParams(spec);
   std::vector<double> limits;
@@ -83,6 +84,23 @@ std::string FormatReport(const v1::RunSpec& spec, const LabelMap& totals,
     out += "\n";
     for (const auto& [reason, n] : s.failure_reasons()) {
       absl::StrAppendFormat(&out, "    failed: %-20s %d\n", reason, n);
+    }
+  }
+  if (server_stats != nullptr) {
+    absl::StrAppend(&out, "\n* Server (Last 5 minutes)\n");
+    if (server_stats->ok()) {
+      const ServerStats& st = **server_stats;
+      absl::StrAppendFormat(&out, "%-10s %-14s %-8s %-8s\n", "Req/sec", "Response (ms)", "Slots",
+                            "CPU");
+      absl::StrAppendFormat(&out, "%-10.1f %-14.1f %-8.2f %-7.1f%%\n", st.req_per_s,
+                            st.response_ms, st.slots, st.cpu_percent);
+      if (runtime_s < 360) {
+        absl::StrAppend(&out,
+                        "(the server's window is five complete minutes; this run was shorter, "
+                        "so the rate includes time outside it)\n");
+      }
+    } else {
+      absl::StrAppend(&out, "unavailable: ", server_stats->status().message(), "\n");
     }
   }
   absl::StrAppend(&out, "\n* Workers\n");

@@ -11,7 +11,9 @@
 #include <vector>
 
 #include "loadsim/v1/run_spec.pb.h"
+#include "absl/status/statusor.h"
 #include "master/coordinator.h"
+#include "master/server_stats.h"
 #include "worker/recorder.h"
 
 namespace loadsim {
@@ -25,9 +27,11 @@ struct Verdict {
 Verdict Judge(const v1::RunSpec& spec, const LabelMap& totals,
               const std::vector<WorkerStatus>& workers);
 
+// `server_stats`: the stats socket's answer, or why there is none; nullptr when disabled.
 std::string FormatReport(const v1::RunSpec& spec, const LabelMap& totals,
                          const std::vector<WorkerStatus>& workers, double runtime_s,
-                         const Verdict& verdict);
+                         const Verdict& verdict,
+                         const absl::StatusOr<ServerStats>* server_stats = nullptr);
 
 }  // namespace loadsim
 
