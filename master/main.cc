@@ -26,6 +26,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/config.h"
+#include "common/file_util.h"
 #include "common/units.h"
 #include "grpcpp/grpcpp.h"
 #include "master/coordinator.h"
@@ -49,6 +50,9 @@ ABSL_FLAG(std::string, wait_timeout, "30s", "how long to wait for workers to joi
 ABSL_FLAG(std::string, token, "", "shared worker token (default: $LOADSIM_TOKEN, else random)");
 ABSL_FLAG(std::string, on_worker_loss, "fail", "fail: stop the run (exit 3); continue");
 ABSL_FLAG(int, threads_per_worker, 0, "event-loop threads per worker; 0 = its cores");
+ABSL_FLAG(std::string, tls_cert, "", "PEM certificate the master presents to workers (TLS)");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert");
+ABSL_FLAG(std::string, tls_ca, "", "PEM CA: require workers to present certificates it signed");
 ABSL_FLAG(std::string, drain_grace, "5s", "how long in-flight requests may finish at the end");
 
 namespace {
@@ -169,7 +173,32 @@ int RunCluster(const loadsim::LoadedConfig& loaded) {
   grpc::ServerBuilder builder;
   int port = 0;
   std::string listen = absl::GetFlag(FLAGS_listen);
-  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
+  std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
+  if (!absl::GetFlag(FLAGS_tls_cert).empty() || !absl::GetFlag(FLAGS_tls_key).empty()) {
+    absl::StatusOr<std::string> cert = loadsim::ReadFile(absl::GetFlag(FLAGS_tls_cert));
+    absl::StatusOr<std::string> key = loadsim::ReadFile(absl::GetFlag(FLAGS_tls_key));
+    if (!cert.ok() || !key.ok()) {
+      std::fprintf(stderr, "loadsim-master: --tls_cert/--tls_key: %s\n",
+                   std::string((!cert.ok() ? cert.status() : key.status()).message()).c_str());
+      return kExitUsage;
+    }
+    grpc::SslServerCredentialsOptions ssl(
+        absl::GetFlag(FLAGS_tls_ca).empty()
+            ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+            : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+    ssl.pem_key_cert_pairs.push_back({*key, *cert});
+    if (!absl::GetFlag(FLAGS_tls_ca).empty()) {
+      absl::StatusOr<std::string> ca = loadsim::ReadFile(absl::GetFlag(FLAGS_tls_ca));
+      if (!ca.ok()) {
+        std::fprintf(stderr, "loadsim-master: --tls_ca: %s\n",
+                     std::string(ca.status().message()).c_str());
+        return kExitUsage;
+      }
+      ssl.pem_root_certs = *ca;
+    }
+    credentials = grpc::SslServerCredentials(ssl);
+  }
+  builder.AddListeningPort(listen, credentials, &port);
   builder.RegisterService(&coordinator);
   builder.SetMaxReceiveMessageSize(1 << 30);
   builder.SetMaxSendMessageSize(1 << 30);
@@ -199,8 +228,17 @@ int RunCluster(const loadsim::LoadedConfig& loaded) {
     pid_t pid = fork();
     if (pid == 0) {
       setenv("LOADSIM_TOKEN", token.c_str(), 1);
-      execl(worker_bin.c_str(), "loadsim-worker", "--master", address.c_str(),
-            static_cast<char*>(nullptr));
+      std::vector<std::string> argv = {"loadsim-worker", "--master", address};
+      if (!absl::GetFlag(FLAGS_tls_cert).empty()) {
+        // Local workers trust the master's own certificate (self-signed or signed by --tls_ca).
+        argv.push_back("--tls_ca");
+        argv.push_back(absl::GetFlag(FLAGS_tls_ca).empty() ? absl::GetFlag(FLAGS_tls_cert)
+                                                            : absl::GetFlag(FLAGS_tls_ca));
+      }
+      std::vector<char*> cargv;
+      for (std::string& a : argv) cargv.push_back(a.data());
+      cargv.push_back(nullptr);
+      execv(worker_bin.c_str(), cargv.data());
       std::fprintf(stderr, "loadsim-master: cannot start %s\n", worker_bin.c_str());
       _exit(127);
     }

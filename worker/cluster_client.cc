@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "common/file_util.h"
 #include "grpcpp/grpcpp.h"
 #include "loadsim/v1/cluster.grpc.pb.h"
 #include "worker/event_loop.h"
@@ -42,8 +43,20 @@ absl::Status RunUnderMaster(const ClusterClientOptions& options) {
   args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   args.SetInt(GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH, 1 << 30);
-  auto channel =
-      grpc::CreateCustomChannel(options.master, grpc::InsecureChannelCredentials(), args);
+  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
+  if (!options.tls_ca.empty()) {
+    grpc::SslCredentialsOptions ssl;
+    for (auto [path, field] : {std::pair{options.tls_ca, &ssl.pem_root_certs},
+                               std::pair{options.tls_cert, &ssl.pem_cert_chain},
+                               std::pair{options.tls_key, &ssl.pem_private_key}}) {
+      if (path.empty()) continue;
+      absl::StatusOr<std::string> pem = ReadFile(path);
+      if (!pem.ok()) return pem.status();
+      *field = *std::move(pem);
+    }
+    credentials = grpc::SslCredentials(ssl);
+  }
+  auto channel = grpc::CreateCustomChannel(options.master, credentials, args);
   if (!channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(10))) {
     return absl::UnavailableError(absl::StrCat("cannot reach the master at ", options.master));
   }

@@ -17,6 +17,11 @@ struct ClusterClientOptions {
   std::string master;  // host:port
   std::string token;
   int threads = 0;     // 0: cores
+  // TLS: the CA that signed the master's certificate (PEM file). Empty: plaintext.
+  std::string tls_ca;
+  // Mutual TLS (optional): this worker's certificate and key.
+  std::string tls_cert;
+  std::string tls_key;
 };
 
 // OK when the run ended normally; Unavailable when the master went away (load stopped);

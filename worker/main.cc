@@ -25,6 +25,9 @@ ABSL_FLAG(int, threads, 0, "event-loop threads; 0 = number of cores");
 ABSL_FLAG(uint64_t, seed, 1, "run seed (standalone mode)");
 ABSL_FLAG(std::string, master, "", "host:port of the master to work for");
 ABSL_FLAG(std::string, token, "", "shared token (default: $LOADSIM_TOKEN)");
+ABSL_FLAG(std::string, tls_ca, "", "PEM CA of the master's certificate (enables TLS)");
+ABSL_FLAG(std::string, tls_cert, "", "PEM certificate of this worker (mutual TLS)");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of this worker (mutual TLS)");
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
@@ -54,6 +57,9 @@ int main(int argc, char** argv) {
       options.token = std::getenv("LOADSIM_TOKEN");
     }
     options.threads = absl::GetFlag(FLAGS_threads);
+    options.tls_ca = absl::GetFlag(FLAGS_tls_ca);
+    options.tls_cert = absl::GetFlag(FLAGS_tls_cert);
+    options.tls_key = absl::GetFlag(FLAGS_tls_key);
     absl::Status s = loadsim::RunUnderMaster(options);
     if (s.ok()) return 0;
     std::fprintf(stderr, "loadsim-worker: %s\n", std::string(s.message()).c_str());

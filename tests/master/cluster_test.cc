@@ -157,6 +157,34 @@ TEST_F(ClusterTest, WrongTokenLateAndSurplusWorkersAreRejected) {
   EXPECT_EQ(good.WaitExit(10), 0);
 }
 
+TEST_F(ClusterTest, TlsBetweenMasterAndWorkers) {
+  std::string cert = (dir_ / "cert.pem").string(), key = (dir_ / "key.pem").string();
+  std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost "
+                    "-addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout " +
+                    key + " -out " + cert + " 2>/dev/null";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  int port = testing::FreePort();
+  std::string addr = "localhost:" + std::to_string(port);
+  testing::SpawnedProcess master;
+  ASSERT_TRUE(master.Start(MasterArgs({"--runtime", "3s", "--expect-workers", "1", "--listen",
+                                       "127.0.0.1:" + std::to_string(port), "--token", "k",
+                                       "--tls-cert", cert, "--tls-key", key,
+                                       "--wait-timeout", "20s"}),
+                           {}, (dir_ / "master.log").string()));
+  // A plaintext worker cannot talk to a TLS master.
+  testing::SpawnedProcess plain;
+  ASSERT_TRUE(plain.Start({kWorker, "--master", addr, "--token", "k"}, {},
+                          (dir_ / "plain.log").string()));
+  EXPECT_EQ(plain.WaitExit(30), 3);
+  testing::SpawnedProcess worker;
+  ASSERT_TRUE(worker.Start({kWorker, "--master", addr, "--token", "k", "--tls-ca", cert,
+                            "--threads", "1"},
+                           {}, (dir_ / "worker.log").string()));
+  EXPECT_EQ(worker.WaitExit(40), 0) << Read("worker.log");
+  EXPECT_EQ(master.WaitExit(20), 0) << Read("master.log");
+  EXPECT_THAT(Read("master.log"), HasSubstr("*** PASS"));
+}
+
 TEST_F(ClusterTest, BadConfigurationExitsTwoAndMissingWorkersExitThree) {
   std::ofstream(dir_ / "bad.plist") << "<plist><dict><key>server</key><integer>1</integer>"
                                     << "</dict></plist>";
