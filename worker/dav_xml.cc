@@ -53,12 +53,23 @@ std::string XmlEscape(absl::string_view text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default: out.push_back(c);
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      default:
+        out.push_back(c);
     }
   }
   return out;
@@ -114,9 +125,8 @@ std::string EncodeHrefPath(absl::string_view path) {
   for (char ch : path) {
     unsigned char c = static_cast<unsigned char>(ch);
     bool keep = absl::ascii_isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' ||
-                c == '!' || c == '$' || c == '&' || c == '\'' || c == '(' || c == ')' ||
-                c == '*' || c == '+' || c == ',' || c == ';' || c == '=' || c == ':' ||
-                c == '@' || c == '/';
+                c == '!' || c == '$' || c == '&' || c == '\'' || c == '(' || c == ')' || c == '*' ||
+                c == '+' || c == ',' || c == ';' || c == '=' || c == ':' || c == '@' || c == '/';
     if (keep) {
       out.push_back(ch);
     } else {

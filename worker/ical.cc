@@ -53,7 +53,9 @@ icaltimetype FromCivil(const absl::CivilSecond& cs, const icaltimezone* zone) {
   return t;
 }
 
-icaltimetype UtcTime(absl::Time t) { return FromCivil(absl::ToCivilSecond(t, absl::UTCTimeZone()), Utc()); }
+icaltimetype UtcTime(absl::Time t) {
+  return FromCivil(absl::ToCivilSecond(t, absl::UTCTimeZone()), Utc());
+}
 
 // A DTSTART/DTEND/DUE property for `t`: UTC, or the local time in `tzid` with a TZID parameter.
 absl::StatusOr<IcalPropertyPtr> TimeProperty(icalproperty* (*make)(icaltimetype), absl::Time t,
@@ -115,8 +117,8 @@ absl::Status AddEnumParam(icalproperty* p, icalparameter_kind kind, const std::s
   if (value.empty()) return absl::OkStatus();
   icalparameter* param = icalparameter_new_from_value_string(kind, value.c_str());
   if (param == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat("invalid ", icalparameter_kind_to_string(kind),
-                                                   " value '", value, "'"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid ", icalparameter_kind_to_string(kind), " value '", value, "'"));
   }
   icalproperty_add_parameter(p, param);
   return absl::OkStatus();
@@ -271,8 +273,8 @@ IcalComponentPtr NewVcalendar(const std::string& prodid) {
 }
 
 bool IsMainKind(icalcomponent_kind k) {
-  return k == ICAL_VEVENT_COMPONENT || k == ICAL_VTODO_COMPONENT ||
-         k == ICAL_VJOURNAL_COMPONENT || k == ICAL_VFREEBUSY_COMPONENT;
+  return k == ICAL_VEVENT_COMPONENT || k == ICAL_VTODO_COMPONENT || k == ICAL_VJOURNAL_COMPONENT ||
+         k == ICAL_VFREEBUSY_COMPONENT;
 }
 
 // Removes libical's X-LIC-ERROR markers from the whole tree and returns their texts.
@@ -335,12 +337,18 @@ void IcalComponentDeleter::operator()(icalcomponent* c) const { icalcomponent_fr
 
 const char* ComponentKindName(ComponentKind kind) {
   switch (kind) {
-    case ComponentKind::kEvent: return "VEVENT";
-    case ComponentKind::kTodo: return "VTODO";
-    case ComponentKind::kJournal: return "VJOURNAL";
-    case ComponentKind::kFreeBusy: return "VFREEBUSY";
-    case ComponentKind::kOther: return "OTHER";
-    case ComponentKind::kNone: break;
+    case ComponentKind::kEvent:
+      return "VEVENT";
+    case ComponentKind::kTodo:
+      return "VTODO";
+    case ComponentKind::kJournal:
+      return "VJOURNAL";
+    case ComponentKind::kFreeBusy:
+      return "VFREEBUSY";
+    case ComponentKind::kOther:
+      return "OTHER";
+    case ComponentKind::kNone:
+      break;
   }
   return "NONE";
 }
@@ -380,8 +388,8 @@ absl::StatusOr<CalendarObject> CalendarObject::Parse(absl::string_view text) {
   }
   icalcomponent_kind kind = icalcomponent_isa(root.get());
   if (kind != ICAL_VCALENDAR_COMPONENT) {
-    return absl::InvalidArgumentError(absl::StrCat("expected a VCALENDAR, got ",
-                                                   icalcomponent_kind_to_string(kind)));
+    return absl::InvalidArgumentError(
+        absl::StrCat("expected a VCALENDAR, got ", icalcomponent_kind_to_string(kind)));
   }
   CalendarObject obj(std::move(root));
   obj.parse_errors_ = StripParseErrors(obj.root_.get());
@@ -484,11 +492,16 @@ ComponentKind CalendarObject::kind() const {
   icalcomponent* main = Main();
   if (main == nullptr) return ComponentKind::kNone;
   switch (icalcomponent_isa(main)) {
-    case ICAL_VEVENT_COMPONENT: return ComponentKind::kEvent;
-    case ICAL_VTODO_COMPONENT: return ComponentKind::kTodo;
-    case ICAL_VJOURNAL_COMPONENT: return ComponentKind::kJournal;
-    case ICAL_VFREEBUSY_COMPONENT: return ComponentKind::kFreeBusy;
-    default: return ComponentKind::kOther;
+    case ICAL_VEVENT_COMPONENT:
+      return ComponentKind::kEvent;
+    case ICAL_VTODO_COMPONENT:
+      return ComponentKind::kTodo;
+    case ICAL_VJOURNAL_COMPONENT:
+      return ComponentKind::kJournal;
+    case ICAL_VFREEBUSY_COMPONENT:
+      return ComponentKind::kFreeBusy;
+    default:
+      return ComponentKind::kOther;
   }
 }
 

@@ -57,13 +57,13 @@ CalendarUser Invitee(absl::string_view address, absl::string_view cn);
 // properties of the RealisticInviter (4.5).
 struct EventSpec {
   std::string uid;
-  absl::Time created;            // CREATED and DTSTAMP, written in UTC
+  absl::Time created;  // CREATED and DTSTAMP, written in UTC
   absl::Time start;
   absl::Duration duration = absl::Hours(1);
-  std::string tzid;              // "" or "UTC": UTC times; else local times with TZID
+  std::string tzid;  // "" or "UTC": UTC times; else local times with TZID
   std::string summary = "Simple event";
   int sequence = 2;
-  std::string rrule;             // "" or a recurrence rule, e.g. "FREQ=DAILY;COUNT=10"
+  std::string rrule;  // "" or a recurrence rule, e.g. "FREQ=DAILY;COUNT=10"
   std::optional<CalendarUser> organizer;
   std::vector<CalendarUser> attendees;
   std::string prodid = kAppleProdId;
@@ -74,15 +74,15 @@ struct TaskSpec {
   std::string uid;
   absl::Time created;  // CREATED and DTSTAMP (UTC)
   absl::Time due;
-  std::string tzid;    // as in EventSpec
+  std::string tzid;  // as in EventSpec
   std::string summary = "Simple task";
   std::string prodid = kAppleProdId;
 };
 
 // The free-busy request POSTed to the outbox by the attendee lookup (spec 3.5).
 struct FreeBusySpec {
-  std::string uid;                     // the clients use an upper-case UUID
-  absl::Time start;                    // written in UTC
+  std::string uid;   // the clients use an upper-case UUID
+  absl::Time start;  // written in UTC
   absl::Time end;
   absl::Time stamp;                    // DTSTAMP
   std::string organizer;               // "mailto:..."
@@ -116,7 +116,7 @@ class CalendarObject {
   std::string uid() const;
   std::string method() const;  // the VCALENDAR's METHOD; "" if none
   std::string summary() const;
-  int sequence() const;        // 0 if none
+  int sequence() const;  // 0 if none
   std::optional<CalendarUser> organizer() const;
   std::vector<CalendarUser> attendees() const;
   int attendee_count() const;

@@ -181,6 +181,7 @@ void FillTyped(const QName& q, pugi::xml_node node, const DavProperty& p, DavPro
 
 void ParseProperty(pugi::xml_node node, int status, MultistatusResponse* r) {
   QName q = Resolve(node);
+  if (q.ns.empty()) q.ns = kDavNs;  // tolerated: a server that forgot its xmlns
   DavProperty p;
   p.name = ClarkName(q.ns, q.local);
   p.status = status;
@@ -205,9 +206,8 @@ void ParsePropstat(pugi::xml_node propstat, MultistatusResponse* r) {
   });
   ForEachElement(propstat, [status, r](pugi::xml_node c, const QName& q) {
     if (!q.IsDav("prop")) return;
-    ForEachElement(c, [status, r](pugi::xml_node prop, const QName&) {
-      ParseProperty(prop, status, r);
-    });
+    ForEachElement(
+        c, [status, r](pugi::xml_node prop, const QName&) { ParseProperty(prop, status, r); });
   });
 }
 
@@ -297,14 +297,14 @@ absl::StatusOr<Multistatus> ParseMultistatus(absl::string_view body) {
   pugi::xml_document doc;
   pugi::xml_parse_result parsed = doc.load_buffer(body.data(), body.size());
   if (!parsed) {
-    return absl::InvalidArgumentError(absl::StrCat("malformed XML: ", parsed.description(),
-                                                   " at byte ", parsed.offset));
+    return absl::InvalidArgumentError(
+        absl::StrCat("malformed XML: ", parsed.description(), " at byte ", parsed.offset));
   }
   pugi::xml_node root = doc.document_element();
   QName rq = Resolve(root);
   if (!rq.IsDav("multistatus")) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "expected a DAV:multistatus document, got <", ClarkName(rq.ns, rq.local), ">"));
+    return absl::InvalidArgumentError(absl::StrCat("expected a DAV:multistatus document, got <",
+                                                   ClarkName(rq.ns, rq.local), ">"));
   }
   Multistatus ms;
   absl::Status status;

@@ -7,7 +7,9 @@
 // items deleted since a sync token), every property with the status of its propstat, and typed
 // values of the properties the simulated clients use, taken from 2xx propstats only. Anything
 // that is not a well-formed DAV:multistatus yields an InvalidArgument status naming the
-// problem. Stateless functions and plain value types; safe to use from any thread.
+// problem. Elements in no namespace at all are taken as DAV: (servers that forget xmlns).
+// Standard XML end-of-line handling applies, so calendar-data may arrive with LF line ends.
+// Stateless functions and plain value types; safe to use from any thread.
 #ifndef LOADSIM_WORKER_MULTISTATUS_H_
 #define LOADSIM_WORKER_MULTISTATUS_H_
 
@@ -25,16 +27,16 @@ std::string ClarkName(absl::string_view ns, absl::string_view local);
 
 // The children of DAV:resourcetype.
 struct ResourceType {
-  bool collection = false;          // DAV:collection
-  bool principal = false;           // DAV:principal
-  bool calendar = false;            // C:calendar
-  bool schedule_inbox = false;      // C:schedule-inbox
-  bool schedule_outbox = false;     // C:schedule-outbox
-  bool addressbook = false;         // CARD:addressbook
-  bool notification = false;        // CS:notification
+  bool collection = false;            // DAV:collection
+  bool principal = false;             // DAV:principal
+  bool calendar = false;              // C:calendar
+  bool schedule_inbox = false;        // C:schedule-inbox
+  bool schedule_outbox = false;       // C:schedule-outbox
+  bool addressbook = false;           // CARD:addressbook
+  bool notification = false;          // CS:notification
   bool calendar_proxy_read = false;   // CS:calendar-proxy-read
   bool calendar_proxy_write = false;  // CS:calendar-proxy-write
-  std::vector<std::string> others;  // Clark names of any other children
+  std::vector<std::string> others;    // Clark names of any other children
 };
 
 // Typed values of the properties the clients use, from 2xx propstats. Single hrefs are ""
@@ -42,32 +44,32 @@ struct ResourceType {
 // "mailto:" and "urn:" addresses stay as sent.
 struct DavProperties {
   std::optional<ResourceType> resourcetype;
-  std::optional<std::string> getetag;         // as sent, quotes included
+  std::optional<std::string> getetag;  // as sent, quotes included
   std::optional<std::string> getcontenttype;
   std::optional<std::string> displayname;
-  std::optional<std::string> sync_token;      // the DAV:sync-token property
-  std::optional<std::string> getctag;         // CS:getctag
-  std::optional<std::string> pushkey;         // CS:pushkey
-  std::optional<std::string> xmpp_server;     // CS:xmpp-server
-  std::optional<std::string> xmpp_uri;        // CS:xmpp-uri
-  std::optional<std::string> calendar_data;   // C:calendar-data, not trimmed
-  std::optional<std::string> schedule_tag;    // C:schedule-tag
+  std::optional<std::string> sync_token;     // the DAV:sync-token property
+  std::optional<std::string> getctag;        // CS:getctag
+  std::optional<std::string> pushkey;        // CS:pushkey
+  std::optional<std::string> xmpp_server;    // CS:xmpp-server
+  std::optional<std::string> xmpp_uri;       // CS:xmpp-uri
+  std::optional<std::string> calendar_data;  // C:calendar-data, not trimmed
+  std::optional<std::string> schedule_tag;   // C:schedule-tag
   // C:supported-calendar-component-set: upper-cased "name" attributes of its C:comp children.
   std::optional<std::vector<std::string>> supported_components;
   // DAV:supported-report-set: Clark names of the reports ("{DAV:}sync-collection").
   std::vector<std::string> supported_reports;
 
-  std::string current_user_principal;   // DAV:current-user-principal
-  std::string principal_url;            // DAV:principal-URL
-  std::string owner;                    // DAV:owner
-  std::string schedule_inbox_url;       // C:schedule-inbox-URL
-  std::string schedule_outbox_url;      // C:schedule-outbox-URL
-  std::string notification_url;         // CS:notification-URL
-  std::string schedule_default_calendar_url;  // C:schedule-default-calendar-URL
-  std::vector<std::string> calendar_home_set;           // C:calendar-home-set
-  std::vector<std::string> principal_collection_set;    // DAV:principal-collection-set
-  std::vector<std::string> calendar_user_address_set;   // C:calendar-user-address-set
-  std::vector<std::string> email_address_set;           // CS:email-address-set
+  std::string current_user_principal;                  // DAV:current-user-principal
+  std::string principal_url;                           // DAV:principal-URL
+  std::string owner;                                   // DAV:owner
+  std::string schedule_inbox_url;                      // C:schedule-inbox-URL
+  std::string schedule_outbox_url;                     // C:schedule-outbox-URL
+  std::string notification_url;                        // CS:notification-URL
+  std::string schedule_default_calendar_url;           // C:schedule-default-calendar-URL
+  std::vector<std::string> calendar_home_set;          // C:calendar-home-set
+  std::vector<std::string> principal_collection_set;   // DAV:principal-collection-set
+  std::vector<std::string> calendar_user_address_set;  // C:calendar-user-address-set
+  std::vector<std::string> email_address_set;          // CS:email-address-set
   std::vector<std::string> proxy_read_for;   // CS:calendar-proxy-read-for (expand-property)
   std::vector<std::string> proxy_write_for;  // CS:calendar-proxy-write-for (expand-property)
 
@@ -89,7 +91,7 @@ struct MultistatusResponse {
   std::string raw_href;  // as sent
   int status = 0;        // response-level DAV:status (e.g. 404 in sync reports); 0 if none
   std::vector<DavProperty> properties;  // every property of every propstat, in order
-  DavProperties props;   // typed values from 2xx propstats
+  DavProperties props;                  // typed values from 2xx propstats
 
   // The status a property came back with; 0 if it is not in the response.
   int PropertyStatus(absl::string_view ns, absl::string_view local) const;
