@@ -80,6 +80,23 @@ absl::StatusOr<Histogram> Histogram::FromProto(const v1::Histogram& proto) {
   return h;
 }
 
+absl::Status Histogram::MergeProto(const v1::Histogram& proto) {
+  if (proto.index_size() != proto.count_size()) {
+    return absl::InvalidArgumentError("histogram: index and count lengths differ");
+  }
+  for (int i = 0; i < proto.index_size(); ++i) {
+    if (proto.index(i) >= static_cast<uint32_t>(kBucketCount)) {
+      return absl::InvalidArgumentError(absl::StrCat("histogram: bucket ", proto.index(i),
+                                                     " out of range"));
+    }
+  }
+  for (int i = 0; i < proto.index_size(); ++i) {
+    counts_[proto.index(i)] += proto.count(i);
+    total_ += proto.count(i);
+  }
+  return absl::OkStatus();
+}
+
 bool Histogram::operator==(const Histogram& other) const {
   return total_ == other.total_ && counts_ == other.counts_;
 }
@@ -189,6 +206,33 @@ absl::StatusOr<LabelRecorder> LabelRecorder::FromProto(const v1::LabelStats& pro
   r.over_limit_.assign(proto.over_limit().begin(), proto.over_limit().end());
   for (const auto& [reason, n] : proto.failure_reasons()) r.reasons_[reason] = n;
   return r;
+}
+
+absl::Status LabelRecorder::MergeProto(const v1::LabelStats& proto) {
+  if (proto.label() != label_ || proto.limits_us_size() != static_cast<int>(limits_us_.size()) ||
+      proto.over_limit_size() != proto.limits_us_size()) {
+    return absl::InvalidArgumentError(absl::StrCat("cannot merge statistics of '", proto.label(),
+                                                   "' into '", label_, "'"));
+  }
+  for (int i = 0; i < proto.limits_us_size(); ++i) {
+    if (proto.limits_us(i) != limits_us_[i]) {
+      return absl::InvalidArgumentError(absl::StrCat("statistics of '", proto.label(),
+                                                     "': threshold limits differ"));
+    }
+  }
+  absl::Status h = histogram_.MergeProto(proto.histogram());
+  if (!h.ok()) return h;
+  count_ += proto.count();
+  failures_ += proto.failures();
+  sum_us_ += proto.sum_us();
+  sum_sq_us_ += (static_cast<unsigned __int128>(proto.sum_sq_us_hi()) << 64) | proto.sum_sq_us_lo();
+  success_count_ += proto.success_count();
+  success_sum_us_ += proto.success_sum_us();
+  if (proto.count() > 0) min_us_ = std::min(min_us_, proto.min_us());
+  max_us_ = std::max(max_us_, proto.max_us());
+  for (int i = 0; i < proto.over_limit_size(); ++i) over_limit_[i] += proto.over_limit(i);
+  for (const auto& [reason, n] : proto.failure_reasons()) reasons_[reason] += n;
+  return absl::OkStatus();
 }
 
 bool LabelRecorder::operator==(const LabelRecorder& other) const {

@@ -43,6 +43,8 @@ class Histogram {
 
   v1::Histogram ToProto() const;
   static absl::StatusOr<Histogram> FromProto(const v1::Histogram& proto);
+  // Adds a serialized histogram without building a dense one first.
+  absl::Status MergeProto(const v1::Histogram& proto);
   bool operator==(const Histogram& other) const;
 
  private:
@@ -76,6 +78,9 @@ class LabelRecorder {
 
   v1::LabelStats ToProto() const;
   static absl::StatusOr<LabelRecorder> FromProto(const v1::LabelStats& proto);
+  // Merge(FromProto(proto)) without the intermediate copy (the master's hot path).
+  // REQUIRES: same label and limits (InvalidArgument otherwise; nothing is changed then).
+  absl::Status MergeProto(const v1::LabelStats& proto);
   bool operator==(const LabelRecorder& other) const;
 
  private:

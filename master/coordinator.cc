@@ -139,13 +139,19 @@ grpc::Status Coordinator::Connect(
       w->last_seen_ns = MonotonicNowNs();
       if (in.has_delta()) {
         for (const v1::LabelStats& ls : in.delta().labels()) {
-          absl::StatusOr<LabelRecorder> r = LabelRecorder::FromProto(ls);
-          if (!r.ok()) continue;
-          if (r->label().rfind("lag{", 0) != 0) w->requests += r->count();
-          LabelMap one;
-          one.emplace(r->label(), *r);
-          MergeInto(interval_, one);
-          MergeInto(totals_, one);
+          for (LabelMap* into : {&interval_, &totals_}) {
+            auto it = into->find(ls.label());
+            if (it == into->end()) {
+              it = into->emplace(ls.label(),
+                                 LabelRecorder(ls.label(), std::vector<uint64_t>(
+                                                               ls.limits_us().begin(),
+                                                               ls.limits_us().end())))
+                       .first;
+            }
+            absl::Status merged = it->second.MergeProto(ls);
+            (void)merged;  // a malformed delta is dropped; the worker's own build made it
+          }
+          if (ls.label().rfind("lag{", 0) != 0) w->requests += ls.count();
         }
       } else if (in.has_heartbeat()) {
         w->cpu_seconds = in.heartbeat().cpu_seconds();

@@ -308,6 +308,7 @@ int RunCluster(const loadsim::LoadedConfig& loaded) {
     });
     server_stats = pending.get();
   }
+  const int64_t stop_sent_ns = loadsim::MonotonicNowNs();
   if (aborted) {
     std::printf("aborting: %s\n", abort_reason.c_str());
     coordinator.AbortAll(abort_reason);
@@ -324,6 +325,8 @@ int RunCluster(const loadsim::LoadedConfig& loaded) {
   std::printf("\n%s", loadsim::FormatReport(loaded.spec, coordinator.Totals(), workers, ran_s,
                                              verdict, server_stats ? &*server_stats : nullptr)
                           .c_str());
+  std::printf("(report printed %.3f s after the stop was sent)\n",
+              (loadsim::MonotonicNowNs() - stop_sent_ns) / 1e9);
   std::fflush(stdout);
   if (aborted) return finish(kExitAborted);
   if (coordinator.LostCount() > 0) return finish(kExitAborted);

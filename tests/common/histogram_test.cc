@@ -113,6 +113,23 @@ TEST(LabelRecorderTest, MergeIntoEmptyAndProtoRoundTrip) {
   EXPECT_TRUE(*none_back == none);
 }
 
+TEST(LabelRecorderTest, MergeProtoEqualsMergeOfTheDecodedRecorder) {
+  LabelRecorder a = Fill(Samples(5, 2000), 6);
+  LabelRecorder b = Fill(Samples(7, 3000), 8);
+  LabelRecorder via_proto = a;
+  ASSERT_TRUE(via_proto.MergeProto(b.ToProto()).ok());
+  ASSERT_TRUE(a.Merge(b).ok());
+  EXPECT_TRUE(via_proto == a);
+  LabelRecorder other("GET{event}", {100000, 500000, 1000000, 3000000});
+  EXPECT_FALSE(other.MergeProto(b.ToProto()).ok());
+  v1::LabelStats bad = b.ToProto();
+  bad.mutable_histogram()->add_index(1u << 30);
+  bad.mutable_histogram()->add_count(1);
+  LabelRecorder untouched = via_proto;
+  EXPECT_FALSE(via_proto.MergeProto(bad).ok());
+  EXPECT_TRUE(via_proto == untouched);  // a rejected merge changes nothing
+}
+
 TEST(LabelRecorderTest, ExactCountsOverLimitsSumsAndStddev) {
   LabelRecorder r("GET{event}", {100, 1000});
   for (uint64_t v : {50, 100, 101, 999, 1000, 1001, 5000}) r.Record(v, true);
