@@ -92,7 +92,7 @@ std::string PropElement(const PropList& props) {
 }
 
 std::string HrefElement(absl::string_view href) {
-  return absl::StrCat("<D:href>", XmlEscape(EncodeHrefPath(NormalizeHref(href))), "</D:href>");
+  return absl::StrCat("<D:href>", XmlEscape(EncodeHrefPath(InternalHref(href))), "</D:href>");
 }
 
 std::string PropfindBody(const PropList& props) {
@@ -276,7 +276,7 @@ RequestBuilder::RequestBuilder(const SoftwareTraits& traits, absl::string_view r
     : traits_(&traits), origin_(OriginOf(root)), options_(options) {}
 
 std::string RequestBuilder::Url(absl::string_view href) const {
-  std::string path = NormalizeHref(href);
+  std::string path = InternalHref(href);
   if (!absl::StartsWith(path, "/")) path.insert(0, "/");
   return absl::StrCat(origin_, EncodeHrefPath(path));
 }
@@ -354,7 +354,7 @@ CaldavRequest RequestBuilder::ExpandProxies(absl::string_view principal) const {
 }
 
 CaldavRequest RequestBuilder::HomeProperties(absl::string_view home) const {
-  return Xml("PROPFIND", WithTrailingSlash(NormalizeHref(home)), "PROPFIND{home}", "1",
+  return Xml("PROPFIND", WithTrailingSlash(InternalHref(home)), "PROPFIND{home}", "1",
              PropfindBody(HomeProps(traits_->software)), {207});
 }
 
@@ -557,7 +557,7 @@ CaldavRequest RequestBuilder::MakeCalendar(absl::string_view href, absl::string_
   absl::StrAppend(&props, "<C:supported-calendar-component-set><C:comp name=\"",
                   XmlEscape(absl::AsciiStrToUpper(component)),
                   "\"/></C:supported-calendar-component-set>");
-  CaldavRequest r = Base("MKCALENDAR", WithTrailingSlash(NormalizeHref(href)), "MKCALENDAR", {201});
+  CaldavRequest r = Base("MKCALENDAR", WithTrailingSlash(InternalHref(href)), "MKCALENDAR", {201});
   r.http.headers.push_back("Content-Type: application/xml");
   r.http.body = b.Document(Ns::kCaldav, "mkcalendar", "",
                            absl::StrCat("<D:set><D:prop>", props, "</D:prop></D:set>"));

@@ -9,7 +9,7 @@
 // escape every value (hrefs are percent-encoded and XML-escaped: spec 9.4 item 15/17).
 //
 // Hrefs are taken in the internal form of dav_xml.h (decoded absolute paths, as the
-// multistatus parser returns them); absolute URLs are accepted and reduced to their path.
+// multistatus parser returns them); absolute URLs (wire form) are reduced to their path.
 // Deliberate deviation: no "Accept-Encoding: gzip" header, because the transport does not
 // decode compressed bodies. RequestBuilder is an immutable value: safe to share between
 // threads once built.

@@ -108,9 +108,15 @@ std::string NormalizeHref(absl::string_view href) {
   return std::string(h);
 }
 
+std::string InternalHref(absl::string_view href) {
+  absl::string_view h = absl::StripAsciiWhitespace(href);
+  if (size_t n = HttpSchemeLength(h); n > 0) return PercentDecode(PathOfUrl(h, n));
+  return std::string(h);
+}
+
 bool SameHref(absl::string_view a, absl::string_view b) {
-  std::string x = NormalizeHref(a);
-  std::string y = NormalizeHref(b);
+  std::string x = InternalHref(a);
+  std::string y = InternalHref(b);
   absl::string_view xs = x;
   absl::string_view ys = y;
   if (xs.size() > 1) absl::ConsumeSuffix(&xs, "/");

@@ -2,10 +2,13 @@
 // parser: the XML namespaces the Apple clients use, XML escaping, and the href rules.
 //
 // Hrefs have one internal form throughout loadsim: a percent-decoded absolute path
-// ("/user01/my cal/a&b.ics"). NormalizeHref turns whatever a server sends (absolute URLs,
-// percent-encoded paths, Xandikos' encoded "http%3A//host/path") into that form;
-// EncodeHrefPath turns it back into a request-target for the wire. A decoded "%2F" inside a
-// path segment cannot be told from "/" afterwards (no CalDAV server we target produces one).
+// ("/user01/my cal/a&b.ics"). NormalizeHref turns what a server sends (absolute URLs,
+// percent-encoded paths, Xandikos' encoded "http%3A//host/path") into that form, once;
+// EncodeHrefPath turns it back into a request-target for the wire. Functions taking an href
+// from a caller (InternalHref, SameHref, the request builders) treat a path as already in
+// internal form (never decoded twice, so a literal '%' in a name survives) and an absolute URL
+// (a Location header, say) as wire form. A decoded "%2F" inside a path segment cannot be told
+// from "/" afterwards (no CalDAV server we target produces one).
 // Stateless functions; safe to call from any thread.
 #ifndef LOADSIM_WORKER_DAV_XML_H_
 #define LOADSIM_WORKER_DAV_XML_H_
@@ -40,8 +43,12 @@ std::string PercentDecode(absl::string_view text);
 // trimmed of surrounding whitespace but otherwise unchanged.
 std::string NormalizeHref(absl::string_view href);
 
-// True if both hrefs name the same resource: equal after NormalizeHref, ignoring one trailing
-// '/' on either side ("/a/b" and "http://h/a/b/" are the same).
+// An href from a caller in internal form: an absolute http(s) URL is reduced to its decoded
+// path ("" path -> "/"); anything else is returned trimmed of surrounding whitespace.
+std::string InternalHref(absl::string_view href);
+
+// True if both hrefs (internal form or absolute URLs, see InternalHref) name the same
+// resource, ignoring one trailing '/' on either side ("/a/b" and "http://h/a/b/" are the same).
 bool SameHref(absl::string_view a, absl::string_view b);
 
 // Percent-encodes a decoded path for use as a request-target or in a DAV:href: every byte
