@@ -1,5 +1,8 @@
 // The cluster with real processes over loopback: a master, several workers, a real nginx.
+#include <poll.h>
 #include <signal.h>
+
+#include <atomic>
 
 #include <filesystem>
 #include <fstream>
@@ -20,6 +23,84 @@ using ::testing::HasSubstr;
 
 const std::string kMaster = std::string(LOADSIM_BINARY_DIR) + "/master/loadsim-master";
 const std::string kWorker = std::string(LOADSIM_BINARY_DIR) + "/worker/loadsim-worker";
+
+// A TCP forwarder on 127.0.0.1 that can be "cut": it stops moving bytes but keeps both
+// connections open, as a network partition does (nothing is closed, nothing arrives).
+class CuttableProxy {
+ public:
+  explicit CuttableProxy(int target_port) : target_port_(target_port) {
+    listen_fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    int one = 1;
+    setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+    listen(listen_fd_, 8);
+    socklen_t len = sizeof(addr);
+    getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~CuttableProxy() {
+    done_ = true;
+    thread_.join();
+    close(listen_fd_);
+  }
+  int port() const { return port_; }
+  void Cut() { cut_ = true; }
+
+ private:
+  void Serve() {
+    std::vector<std::pair<int, int>> pairs;  // (client, upstream)
+    while (!done_) {
+      std::vector<pollfd> fds = {{listen_fd_, POLLIN, 0}};
+      if (!cut_) {
+        for (auto& [a, b] : pairs) {
+          fds.push_back({a, POLLIN, 0});
+          fds.push_back({b, POLLIN, 0});
+        }
+      }
+      if (poll(fds.data(), fds.size(), 50) <= 0) continue;
+      if (fds[0].revents & POLLIN) {
+        int c = accept(listen_fd_, nullptr, nullptr);
+        int u = socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_port = htons(static_cast<uint16_t>(target_port_));
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (c >= 0 && connect(u, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
+          pairs.push_back({c, u});
+        }
+      }
+      for (size_t i = 1; i < fds.size(); ++i) {
+        if (!(fds[i].revents & (POLLIN | POLLHUP))) continue;
+        auto& pr = pairs[(i - 1) / 2];
+        int from = fds[i].fd, to = from == pr.first ? pr.second : pr.first;
+        char buf[65536];
+        ssize_t n = read(from, buf, sizeof(buf));
+        if (n > 0) {
+          ssize_t off = 0;
+          while (off < n) {
+            ssize_t w = write(to, buf + off, n - off);
+            if (w <= 0) break;
+            off += w;
+          }
+        }
+      }
+    }
+    for (auto& [a, b] : pairs) {
+      close(a);
+      close(b);
+    }
+  }
+  int target_port_;
+  int listen_fd_;
+  int port_;
+  std::atomic<bool> done_{false};
+  std::atomic<bool> cut_{false};
+  std::thread thread_;
+};
 
 class ClusterTest : public ::testing::Test {
  protected:
@@ -130,6 +211,31 @@ TEST_F(ClusterTest, WorkersStopWhenTheMasterIsKilled) {
   int code = worker.WaitExit(5);  // the design's bound: load stops within 5 s
   EXPECT_EQ(code, 3) << Read("worker.log");
   EXPECT_THAT(Read("worker.log"), HasSubstr("master went away"));
+}
+
+TEST_F(ClusterTest, NetworkCutStopsTheWorkerAndTheMasterNoticesIt) {
+  int port = testing::FreePort();
+  std::string addr = "127.0.0.1:" + std::to_string(port);
+  testing::SpawnedProcess master;
+  ASSERT_TRUE(master.Start(MasterArgs({"--runtime", "60s", "--expect-workers", "1", "--listen",
+                                       addr, "--token", "c"}),
+                           {}, (dir_ / "master.log").string()));
+  ASSERT_TRUE(master.WaitForPort(port, 10));
+  CuttableProxy proxy(port);
+  testing::SpawnedProcess worker;
+  ASSERT_TRUE(worker.Start({kWorker, "--master", "127.0.0.1:" + std::to_string(proxy.port()),
+                            "--token", "c", "--threads", "1"},
+                           {}, (dir_ / "worker.log").string()));
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  proxy.Cut();
+  auto cut_at = std::chrono::steady_clock::now();
+  int worker_code = worker.WaitExit(10);
+  double worker_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - cut_at).count();
+  EXPECT_EQ(worker_code, 3) << Read("worker.log");
+  EXPECT_LT(worker_s, 5.0);  // no load without a master: stopped within 5 s
+  EXPECT_EQ(master.WaitExit(15), 3) << Read("master.log");
+  EXPECT_THAT(Read("master.log"), HasSubstr("LOST"));
 }
 
 TEST_F(ClusterTest, WrongTokenLateAndSurplusWorkersAreRejected) {
