@@ -30,8 +30,9 @@ class NginxServer {
   NginxServer() = default;
   ~NginxServer() { Stop(); }
 
-  // Returns false (and a reason in error()) if nginx cannot start.
-  bool Start() {
+  // Returns false (and a reason in error()) if nginx cannot start. With `tls`, a second
+  // server answers https on tls_port() with a self-signed certificate for localhost.
+  bool Start(bool tls = false) {
     namespace fs = std::filesystem;
     dir_ = fs::temp_directory_path() / ("loadsim-nginx-" + std::to_string(getpid()) + "-" +
                                         std::to_string(++Counter()));
@@ -44,6 +45,20 @@ class NginxServer {
     std::ofstream(dir_ / "html" / "1k.html") << std::string(1024, 'x');
     port_ = FreePort();
     std::string d = dir_.string();
+    std::string tls_server;
+    if (tls) {
+      tls_port_ = FreePort();
+      std::string gen = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost "
+                        "-addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout " +
+                        d + "/key.pem -out " + d + "/cert.pem 2>/dev/null";
+      if (std::system(gen.c_str()) != 0) {
+        error_ = "openssl could not make a certificate";
+        return false;
+      }
+      tls_server = "  server {\n    listen 127.0.0.1:" + std::to_string(tls_port_) +
+                   " ssl;\n    ssl_certificate " + d + "/cert.pem;\n    ssl_certificate_key " + d +
+                   "/key.pem;\n    root " + d + "/html;\n  }\n";
+    }
     std::ofstream(dir_ / "nginx.conf")
         << "worker_processes 1;\ndaemon off;\npid " << d << "/nginx.pid;\n"
         << "error_log " << d << "/logs/error.log warn;\n"
@@ -54,7 +69,8 @@ class NginxServer {
         << "/tmp/uwsgi;\n  scgi_temp_path " << d << "/tmp/scgi;\n"
         << "  server {\n    listen 127.0.0.1:" << port_ << ";\n    root " << d << "/html;\n"
         << "    location /error { return 500; }\n    location /empty { return 204; }\n"
-        << "  }\n}\n";
+        << "  }\n"
+        << tls_server << "}\n";
     // A direct child in the foreground, so Stop() can reap it (no zombie waits).
     std::string conf = d + "/nginx.conf";
     std::string log = d + "/logs/error.log";
@@ -90,6 +106,11 @@ class NginxServer {
   // The nginx master's PID (its worker is a child of it).
   int pid() const { return pid_; }
   int port() const { return port_; }
+  int tls_port() const { return tls_port_; }
+  std::string TlsUrl(const std::string& path) const {
+    return "https://127.0.0.1:" + std::to_string(tls_port_) + path;
+  }
+  std::string CertPath() const { return (dir_ / "cert.pem").string(); }
   std::string Url(const std::string& path) const {
     return "http://127.0.0.1:" + std::to_string(port_) + path;
   }
@@ -102,6 +123,7 @@ class NginxServer {
   }
   std::filesystem::path dir_;
   int port_ = 0;
+  int tls_port_ = 0;
   int pid_ = 0;
   std::string error_;
 };

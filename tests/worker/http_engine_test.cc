@@ -225,5 +225,38 @@ TEST_F(HttpEngineTest, ServerThatClosesWithoutAnswerIsAReset) {
   EXPECT_EQ(got[0].failure, Failure::kReset) << got[0].error;
 }
 
+TEST(HttpEngineTlsTest, HttpsWithAndWithoutCertificateVerification) {
+  testing::NginxServer nginx;
+  ASSERT_TRUE(nginx.Start(/*tls=*/true)) << nginx.error();
+  auto loop = *EventLoop::Create();
+  auto engine = *HttpEngine::Create(loop.get());
+  std::vector<HttpResponse> got;
+  auto run = [&](size_t n) {
+    int64_t deadline = MonotonicNowNs() + 10000000000LL;
+    while (got.size() < n && MonotonicNowNs() < deadline) {
+      loop->Run(std::min(deadline, MonotonicNowNs() + 20000000));
+    }
+  };
+  HttpRequest req;
+  req.url = nginx.TlsUrl("/1k.html");
+  {
+    ConnectionPool lenient(engine.get(), {});  // CalendarServer's sim never verified
+    lenient.Submit(req, [&](HttpResponse& r) { got.push_back(r); });
+    run(1);
+  }
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].status, 200) << got[0].error;
+  EXPECT_EQ(got[0].body.size(), 1024u);
+  ConnectionLimits strict;
+  strict.verify_tls = true;
+  {
+    ConnectionPool verifying(engine.get(), strict);  // self-signed: must be refused
+    verifying.Submit(req, [&](HttpResponse& r) { got.push_back(r); });
+    run(2);
+  }
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[1].failure, Failure::kTls) << got[1].error;
+}
+
 }  // namespace
 }  // namespace loadsim
