@@ -30,15 +30,9 @@ absl::StatusOr<std::unique_ptr<Robot>> Robot::Create(const v1::RobotParams& para
         account->uid(), account->password(),
         DeriveSeed(run_seed, user_number, absl::StrCat("auth#", robot_index)));
   }
-  if (params.has_req_inter_arrival()) {
-    absl::StatusOr<NumberSampler> gaps = NumberSampler::Create(params.req_inter_arrival());
-    if (!gaps.ok()) return gaps.status();
-    robot->gaps_ = *std::move(gaps);
-    robot->pacing_ = Pacing::kInterArrival;
-  } else if (params.req_rate() > 0) {
-    robot->rate_per_s_ = params.req_rate();
-    robot->pacing_ = Pacing::kRate;
-  }
+  absl::StatusOr<Pacer> pacer = Pacer::ForRobot(params);
+  if (!pacer.ok()) return pacer.status();
+  robot->pacer_ = *std::move(pacer);
   return robot;
 }
 
@@ -73,24 +67,16 @@ Robot::~Robot() {
   if (timer_ != 0) loop_->CancelTimer(timer_);
 }
 
-int64_t Robot::NextGapNs() {
-  if (pacing_ == Pacing::kRate) {
-    return static_cast<int64_t>(-std::log(rng_.UniformOpen01()) / rate_per_s_ * 1e9);
-  }
-  double s = gaps_->Sample(rng_);
-  return s > 0 ? static_cast<int64_t>(s * 1e9) : 0;
-}
-
 void Robot::Start(int64_t stop_ns) {
   stopped_ = false;
   stop_ns_ = stop_ns;
   int64_t now = loop_->now_ns();
-  if (pacing_ == Pacing::kBestEffort) {
+  if (!pacer_.open_loop()) {
     for (int i = 0; i < outstanding_target_; ++i) Issue(now);
     return;
   }
   // Polygraph: a new robot's first request comes one gap after it starts.
-  next_due_ns_ = now + NextGapNs();
+  next_due_ns_ = now + pacer_.NextGapNs(rng_);
   ScheduleNext();
 }
 
@@ -107,7 +93,7 @@ void Robot::ScheduleNext() {
   timer_ = loop_->AddTimer(next_due_ns_, [this] {
     timer_ = 0;
     int64_t due = next_due_ns_;
-    next_due_ns_ += NextGapNs();  // the schedule never depends on how fast responses come
+    next_due_ns_ += pacer_.NextGapNs(rng_);  // the schedule never depends on how fast responses come
     Issue(due);
     ScheduleNext();
   });
@@ -154,7 +140,7 @@ void Robot::OnDone(int64_t due_ns, const std::string& method, HttpResponse& resp
   }
   recorder_->Record(label->second, resp.done_ns - due_ns - challenge_ns, ok, reason);
   recorder_->Record("lag{robot}", resp.sent_ns - due_ns, true);
-  if (pacing_ == Pacing::kBestEffort) Issue(loop_->now_ns());
+  if (!pacer_.open_loop()) Issue(loop_->now_ns());
 }
 
 }  // namespace loadsim

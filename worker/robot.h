@@ -22,6 +22,7 @@
 #include "loadsim/v1/run_spec.pb.h"
 #include "worker/http_auth.h"
 #include "worker/http_engine.h"
+#include "worker/pacer.h"
 #include "worker/recorder.h"
 
 namespace loadsim {
@@ -52,11 +53,9 @@ class Robot {
   uint64_t submitted() const { return submitted_; }
 
  private:
-  enum class Pacing { kBestEffort, kRate, kInterArrival };
   Robot(const v1::RobotParams& params, EventLoop* loop, std::unique_ptr<HttpTransport> transport,
         Recorder* recorder, RandomStream rng, SelectorSampler origins, SelectorSampler methods);
 
-  int64_t NextGapNs();
   void ScheduleNext();
   void Issue(int64_t due_ns);
   void OnDone(int64_t due_ns, const std::string& method, HttpResponse& resp,
@@ -69,9 +68,7 @@ class Robot {
   SelectorSampler methods_;
   std::unique_ptr<HttpTransport> transport_;
   std::unique_ptr<AuthSession> auth_;  // null: no authentication
-  Pacing pacing_ = Pacing::kBestEffort;
-  double rate_per_s_ = 0;
-  std::optional<NumberSampler> gaps_;
+  Pacer pacer_ = Pacer::BestEffort();
   int64_t timeout_ns_ = 0;
   int outstanding_target_ = 1;
   int64_t next_due_ns_ = 0;

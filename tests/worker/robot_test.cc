@@ -95,26 +95,15 @@ struct RobotRun {
   }
 };
 
-TEST(RobotTest, PoissonRateHasExponentialGaps) {
+// The gap distribution itself is tested without clocks in pacer_test; here the robot must
+// issue what its schedule says, whatever the timer slippage on a busy machine.
+TEST(RobotTest, PoissonRateIssuesTheScheduledCount) {
   v1::RobotParams p = Params();
   p.set_req_rate(1000);
   RobotRun run(p, 100, 1000000);
   run.For(2.0);
-  const std::vector<int64_t>& t = run.transport->submits_;
   // Count: Poisson with mean 2000, sd ~45; allow 5 sd.
-  EXPECT_NEAR(static_cast<double>(t.size()), 2000, 5 * std::sqrt(2000.0));
-  double sum = 0, sum_sq = 0;
-  for (size_t i = 1; i < t.size(); ++i) {
-    double g = (t[i] - t[i - 1]) / 1e6;  // ms
-    sum += g;
-    sum_sq += g * g;
-  }
-  double n = static_cast<double>(t.size() - 1);
-  double mean = sum / n;
-  double sd = std::sqrt(sum_sq / n - mean * mean);
-  EXPECT_NEAR(mean, 1.0, 0.15);
-  // An exponential's coefficient of variation is 1 (a fixed interval would give ~0).
-  EXPECT_NEAR(sd / mean, 1.0, 0.15);
+  EXPECT_NEAR(static_cast<double>(run.transport->submits_.size()), 2000, 5 * std::sqrt(2000.0));
 }
 
 TEST(RobotTest, InterArrivalDistributionPacesRequests) {
