@@ -8,8 +8,10 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "common/random.h"
+#include "worker/calendar_client.h"
 #include "worker/event_loop.h"
 #include "worker/http_engine.h"
+#include "worker/profiles.h"
 #include "worker/robot.h"
 
 namespace loadsim {
@@ -79,14 +81,63 @@ class LoopThread {
     return absl::OkStatus();
   }
 
+  // One simulated Apple calendar client for `user` plus its enabled profiles.
+  absl::Status AddCalendarClient(const v1::RunSpec& spec, const v1::ClientSpec& client,
+                                 const SoftwareTraits& traits, uint64_t user, int j,
+                                 const v1::Account* account, int64_t start_offset_ns) {
+    if (account == nullptr || account->uid().empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("user ", user, " has no account for its ", client.software(), " client"));
+    }
+    CalendarClientOptions options;
+    options.traits = &traits;
+    options.root = spec.server().url();
+    if (!spec.server().principal_path_template().empty()) {
+      options.principal_path_template = spec.server().principal_path_template();
+    }
+    options.title = client.calendar().title();
+    if (client.calendar().calendar_home_poll_interval_seconds() > 0) {
+      options.poll_interval_s = client.calendar().calendar_home_poll_interval_seconds();
+    }
+    options.uid = account->uid();
+    options.password = account->password();
+    options.email = account->email();
+    options.seed = DeriveSeed(spec.seed(), user, absl::StrCat("calendar-client#", j));
+    absl::StatusOr<std::unique_ptr<CalendarClient>> c = CalendarClient::Create(
+        std::move(options), loop_.get(),
+        std::make_unique<ConnectionPool>(engine_.get(), ConnectionLimits{}), recorder_.get());
+    if (!c.ok()) return c.status();
+    CalendarClient* cc = c->get();
+    calendar_clients_.push_back(*std::move(c));
+    calendar_starts_.push_back({start_offset_ns, cc});
+    for (int i = 0; i < client.profiles_size(); ++i) {
+      absl::StatusOr<std::unique_ptr<Profile>> p = CreateProfile(
+          client.profiles(i), cc,
+          DeriveSeed(spec.seed(), user, absl::StrCat("profile#", j, "#", i)));
+      if (!p.ok()) return p.status();
+      if (*p == nullptr) continue;  // disabled
+      profile_starts_.push_back({start_offset_ns, p->get()});
+      profiles_.push_back(*std::move(p));
+    }
+    return absl::OkStatus();
+  }
+
   void Run(int64_t start_ns, int64_t stop_ns) {
     for (const auto& [offset, robot] : starts_) {
       Robot* r = robot;
       loop_->AddTimer(start_ns + offset, [r, stop_ns] { r->Start(stop_ns); });
     }
+    for (const auto& [offset, client] : calendar_starts_) {
+      CalendarClient* c = client;
+      loop_->AddTimer(start_ns + offset, [c, stop_ns] { c->Start(stop_ns); });
+    }
+    for (const auto& [offset, profile] : profile_starts_) {
+      Profile* p = profile;
+      loop_->AddTimer(start_ns + offset, [p, stop_ns] { p->Start(stop_ns); });
+    }
     ScheduleCut(start_ns + owner_->interval_ns_);
     loop_->Run(stop_ns);
-    for (auto& robot : robots_) robot->Stop();
+    StopAll();
     // Drain: in-flight requests finish (or time out) and are counted.
     while (!owner_->abort_.load() && engine_->in_flight() > 0 &&
            loop_->UpdateNow() < owner_->drain_until_ns_.load()) {
@@ -97,13 +148,17 @@ class LoopThread {
   }
 
   void RequestStop() {
-    loop_->Post([this] {
-      for (auto& robot : robots_) robot->Stop();
-    });
+    loop_->Post([this] { StopAll(); });
     loop_->Stop();
   }
 
  private:
+  void StopAll() {
+    for (auto& robot : robots_) robot->Stop();
+    for (auto& profile : profiles_) profile->Stop();
+    for (auto& client : calendar_clients_) client->Stop();
+  }
+
   void ScheduleCut(int64_t at) {
     loop_->AddTimer(at, [this, at] {
       owner_->HandOver(recorder_->TakeDelta());
@@ -122,6 +177,11 @@ class LoopThread {
   std::unique_ptr<Recorder> recorder_;
   std::vector<std::pair<int64_t, Robot*>> starts_;
   std::vector<std::unique_ptr<Robot>> robots_;  // destroyed before engine_ (declared after)
+  std::vector<std::pair<int64_t, CalendarClient*>> calendar_starts_;
+  std::vector<std::pair<int64_t, Profile*>> profile_starts_;
+  // Destroyed in reverse order: profiles_, then calendar_clients_, both before engine_.
+  std::vector<std::unique_ptr<CalendarClient>> calendar_clients_;
+  std::vector<std::unique_ptr<Profile>> profiles_;
 };
 
 absl::StatusOr<std::unique_ptr<WorkerRuntime>> WorkerRuntime::Create(
@@ -143,12 +203,18 @@ absl::StatusOr<std::unique_ptr<WorkerRuntime>> WorkerRuntime::Create(
     int64_t offset = static_cast<int64_t>(group * arrival.interval_seconds() * 1e9);
     for (int j = 0; j < arrival.clients_per_user(); ++j) {
       const v1::ClientSpec& client = spec.clients(ClientTypeFor(spec, n, j));
+      const v1::Account* account = u.has_account() ? &u.account() : nullptr;
+      if (const SoftwareTraits* traits = FindSoftware(client.software());
+          traits != nullptr && !client.has_robot()) {
+        absl::Status s = rt->threads_[n % rt->threads_.size()]->AddCalendarClient(
+            spec, client, *traits, n, j, account, offset);
+        if (!s.ok()) return s;
+        continue;
+      }
       if (!client.has_robot()) {
         return absl::UnimplementedError(
-            absl::StrCat("client software ", client.software(),
-                         " cannot run yet: only Robot clients are implemented"));
+            absl::StrCat("client software ", client.software(), " cannot run yet"));
       }
-      const v1::Account* account = u.has_account() ? &u.account() : nullptr;
       absl::Status s = rt->threads_[n % rt->threads_.size()]->AddRobots(
           client.robot(), spec.seed(), n, account, offset);
       if (!s.ok()) return s;

@@ -1,0 +1,181 @@
+#include "worker/profiles.h"
+
+#include <cstdio>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "worker/ical.h"
+
+namespace loadsim {
+namespace {
+
+// A random (version 4) UUID in lower case, as the profiles' uuid4().
+std::string NewUuid(RandomStream& rng) {
+  uint64_t hi = rng.NextU64();
+  uint64_t lo = rng.NextU64();
+  hi = (hi & ~0xF000ULL) | 0x4000ULL;                         // version 4
+  lo = (lo & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;  // RFC 4122 variant
+  char buf[40];
+  std::snprintf(buf, sizeof(buf), "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
+                static_cast<unsigned>((hi >> 16) & 0xFFFF), static_cast<unsigned>(hi & 0xFFFF),
+                static_cast<unsigned>(lo >> 48),
+                static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFULL));
+  return buf;
+}
+
+}  // namespace
+
+Profile::Profile(CalendarClient* client, double interval_s, uint64_t seed)
+    : client_(client),
+      rng_(seed),
+      interval_ns_(static_cast<int64_t>(interval_s * 1e9)),
+      alive_(std::make_shared<bool>(true)) {}
+
+Profile::~Profile() {
+  *alive_ = false;
+  Stop();
+}
+
+void Profile::Start(int64_t stop_ns) {
+  stop_ns_ = stop_ns;
+  stopped_ = false;
+  // The first tick at a random point of the first interval (spec 9.4-10).
+  Schedule(client_->loop()->now_ns() +
+           static_cast<int64_t>(rng_.Uniform01() * static_cast<double>(interval_ns_)));
+}
+
+void Profile::Stop() {
+  stopped_ = true;
+  if (timer_ != 0) client_->loop()->CancelTimer(timer_);
+  timer_ = 0;
+}
+
+void Profile::Schedule(int64_t due_ns) {
+  if (stopped_ || (stop_ns_ > 0 && due_ns >= stop_ns_)) return;
+  timer_ = client_->loop()->AddTimer(due_ns, [this, due_ns] {
+    timer_ = 0;
+    // Fixed rate; ticks missed while the loop was busy are skipped.
+    int64_t next = due_ns + interval_ns_;
+    int64_t now = client_->loop()->now_ns();
+    if (next <= now) next += ((now - next) / interval_ns_ + 1) * interval_ns_;
+    Schedule(next);
+    if (!client_->started() || client_->stopped()) return;
+    if (Tick(due_ns)) ++operations_;
+  });
+}
+
+void Profile::PutNew(const CachedCalendar& calendar, absl::StatusOr<CalendarObject> object,
+                     int64_t due_ns) {
+  std::weak_ptr<bool> alive = alive_;
+  Recorder* recorder = client_->recorder();
+  EventLoop* loop = client_->loop();
+  auto done = [alive, recorder, loop, due_ns](bool ok, const std::string& reason) {
+    if (alive.expired()) return;
+    recorder->Record("create", loop->UpdateNow() - due_ns, ok, reason);
+  };
+  if (!object.ok()) return done(false, std::string(object.status().message()));
+  client_->AddEvent(calendar.href, *std::move(object), std::move(done));
+}
+
+const CachedCalendar* Profile::PickCalendar(absl::string_view component) {
+  std::vector<const CachedCalendar*> eligible = client_->CalendarsFor(component);
+  if (eligible.empty()) return nullptr;
+  return eligible[static_cast<size_t>(rng_.UniformInt(0, static_cast<int64_t>(eligible.size())))];
+}
+
+// --- Eventer ---
+
+absl::StatusOr<std::unique_ptr<Eventer>> Eventer::Create(const v1::EventerParams& params,
+                                                         CalendarClient* client, uint64_t seed) {
+  if (!(params.interval_seconds() > 0)) {
+    return absl::InvalidArgumentError("Eventer interval must be > 0");
+  }
+  absl::StatusOr<DateTimeSampler> start = DateTimeSampler::Create(params.event_start());
+  if (!start.ok()) return start.status();
+  absl::StatusOr<NumberSampler> duration = NumberSampler::Create(params.event_duration());
+  if (!duration.ok()) return duration.status();
+  std::optional<RecurrenceSampler> recurrence;
+  if (params.has_recurrence()) {
+    absl::StatusOr<RecurrenceSampler> r = RecurrenceSampler::Create(params.recurrence());
+    if (!r.ok()) return r.status();
+    recurrence = *std::move(r);
+  }
+  return std::unique_ptr<Eventer>(new Eventer(client, params.interval_seconds(), seed,
+                                              *std::move(start), *std::move(duration),
+                                              std::move(recurrence)));
+}
+
+Eventer::Eventer(CalendarClient* client, double interval_s, uint64_t seed, DateTimeSampler start,
+                 NumberSampler duration, std::optional<RecurrenceSampler> recurrence)
+    : Profile(client, interval_s, seed),
+      start_(std::move(start)),
+      duration_(std::move(duration)),
+      recurrence_(std::move(recurrence)) {}
+
+bool Eventer::Tick(int64_t due_ns) {
+  const CachedCalendar* calendar = PickCalendar("VEVENT");
+  if (calendar == nullptr) return false;
+  absl::Time now = absl::Now();
+  EventSpec spec;
+  spec.uid = NewUuid(rng_);
+  spec.created = now;
+  spec.start = start_.Sample(rng_, now);
+  spec.duration = absl::Seconds(duration_.Sample(rng_));
+  if (start_.tzname() != "UTC") spec.tzid = start_.tzname();
+  if (recurrence_.has_value()) spec.rrule = recurrence_->Sample(rng_);
+  absl::StatusOr<CalendarObject> event = CalendarObject::NewEvent(spec);
+  PutNew(*calendar, std::move(event), due_ns);
+  return true;
+}
+
+// --- Tasker ---
+
+absl::StatusOr<std::unique_ptr<Tasker>> Tasker::Create(const v1::TaskerParams& params,
+                                                       CalendarClient* client, uint64_t seed) {
+  if (!(params.interval_seconds() > 0)) {
+    return absl::InvalidArgumentError("Tasker interval must be > 0");
+  }
+  absl::StatusOr<DateTimeSampler> due = DateTimeSampler::Create(params.task_due());
+  if (!due.ok()) return due.status();
+  return std::unique_ptr<Tasker>(
+      new Tasker(client, params.interval_seconds(), seed, *std::move(due)));
+}
+
+Tasker::Tasker(CalendarClient* client, double interval_s, uint64_t seed, DateTimeSampler due)
+    : Profile(client, interval_s, seed), due_(std::move(due)) {}
+
+bool Tasker::Tick(int64_t due_ns) {
+  const CachedCalendar* calendar = PickCalendar("VTODO");
+  if (calendar == nullptr) return false;
+  absl::Time now = absl::Now();
+  TaskSpec spec;
+  spec.uid = NewUuid(rng_);
+  spec.created = now;
+  spec.due = due_.Sample(rng_, now);
+  if (due_.tzname() != "UTC") spec.tzid = due_.tzname();
+  absl::StatusOr<CalendarObject> task = CalendarObject::NewTask(spec);
+  PutNew(*calendar, std::move(task), due_ns);
+  return true;
+}
+
+absl::StatusOr<std::unique_ptr<Profile>> CreateProfile(const v1::ProfileSpec& spec,
+                                                       CalendarClient* client, uint64_t seed) {
+  if (!spec.enabled()) return std::unique_ptr<Profile>();
+  if (spec.has_eventer()) {
+    absl::StatusOr<std::unique_ptr<Eventer>> p = Eventer::Create(spec.eventer(), client, seed);
+    if (!p.ok()) return p.status();
+    return std::unique_ptr<Profile>(*std::move(p));
+  }
+  if (spec.has_tasker()) {
+    absl::StatusOr<std::unique_ptr<Tasker>> p = Tasker::Create(spec.tasker(), client, seed);
+    if (!p.ok()) return p.status();
+    return std::unique_ptr<Profile>(*std::move(p));
+  }
+  // TODO: Inviter, RealisticInviter and Accepter (spec 4.4-4.6).
+  return absl::UnimplementedError(
+      absl::StrCat("profile ", spec.class_name(), " is not implemented yet; disable it"));
+}
+
+}  // namespace loadsim
