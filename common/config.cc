@@ -452,6 +452,11 @@ class ConfigLoader {
     r->set_robots(static_cast<int32_t>(params.Int("robots", 1, 1, 100000)));
   r->set_authenticate(params.Bool({"authenticate"}, false));
   r->set_tls_verify(params.Bool({"tls_verify"}, false));
+  r->set_http_engine(params.String("http_engine", "auto"));
+  if (r->http_engine() != "auto" && r->http_engine() != "curl") {
+    params.Error("http_engine", absl::StrCat("must be \"auto\" or \"curl\", got \"",
+                                             r->http_engine(), "\""));
+  }
   }
 
   void ReadClients(const Value* clients) {

@@ -450,6 +450,10 @@ INSTANTIATE_TEST_SUITE_P(
              Robot("<key>origins</key><string>http://127.0.0.1:1/</string>\n"
                    "<key>req_rate</key><string>fast</string>\n"),
              "9: clients[0].params.req_rate:"},
+        Rule{"RobotBadEngine",
+             Robot("<key>origins</key><string>http://127.0.0.1:1/</string>\n"
+                   "<key>http_engine</key><string>fast</string>\n"),
+             "9: clients[0].params.http_engine: must be \"auto\" or \"curl\", got \"fast\""},
         Rule{"RobotBadMethod",
              Robot("<key>origins</key><string>http://127.0.0.1:1/</string>\n"
                    "<key>req_methods</key><array><string>FETCH</string></array>\n"),
