@@ -321,7 +321,29 @@ void CalendarClient::OnHomeListing(CaldavResult& result, bool first, Step done) 
   for (auto it = calendars_.begin(); it != calendars_.end();) {
     it = listed.count(it->first) ? std::next(it) : calendars_.erase(it);
   }
-  SyncNext(queue, done, true, "");
+  auto sync = [this, queue, done](bool ok, const std::string& reason) {
+    SyncNext(queue, done, ok, reason);
+  };
+  if (!first) return sync(true, "");
+  // First poll: the client sets its color, order (and time zone) on every calendar.
+  auto patches = std::make_shared<std::deque<CaldavRequest>>();
+  for (const auto& [href, cal] : calendars_) {
+    if (cal.inbox) continue;
+    absl::StatusOr<std::vector<CaldavRequest>> requests = builder_.FirstPollProppatches(href);
+    if (!requests.ok()) return sync(false, std::string(requests.status().message()));
+    for (CaldavRequest& r : *requests) patches->push_back(std::move(r));
+  }
+  SendAll(patches, sync, true, "");
+}
+
+void CalendarClient::SendAll(std::shared_ptr<std::deque<CaldavRequest>> requests, Step done,
+                             bool all_ok, std::string reason) {
+  if (requests->empty() || stopped_) return done(all_ok, reason);
+  CaldavRequest request = std::move(requests->front());
+  requests->pop_front();
+  Send(std::move(request), [this, requests, done, all_ok, reason](CaldavResult& r) {
+    SendAll(requests, done, all_ok && r.ok(), r.ok() ? reason : Join(reason, r.reason));
+  });
 }
 
 void CalendarClient::SyncNext(std::shared_ptr<std::deque<std::string>> queue, Step done,

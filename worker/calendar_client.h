@@ -7,17 +7,19 @@
 // to list the calendars, provisioning (MKCALENDAR of one VEVENT and one VTODO calendar when
 // the home has none, as Radicale needs) and the first poll. Then a "poll" operation runs every
 // poll interval (the first one at a random point of the first interval, so clients are not in
-// phase; fixed-rate after that, ticks skipped while a poll runs). A poll lists the home and
-// syncs every new or changed calendar with the software's strategy (sync-collection REPORT,
-// calendar-query time range, or PROPFIND Depth 1), applies deletions (404 entries and hrefs
-// no longer listed), fetches changed items with calendar-multiget batches and keeps them,
+// phase; fixed-rate after that, ticks skipped while a poll runs). A poll lists the home (the
+// first poll also sets color, order and time zone with PROPPATCH{calendar} on each calendar)
+// and syncs every new or changed calendar with the software's strategy (sync-collection
+// REPORT, calendar-query time range, or PROPFIND Depth 1), applies deletions (404 entries and
+// hrefs no longer listed), fetches changed items with calendar-multiget batches and keeps them,
 // parsed, in an in-memory cache.
 //
 // Fixes of spec 9.4: a failed request only fails its operation, the next poll still happens
 // (item 12); a failed startup leaves the client not started and is retried one poll interval
 // later (item 13); incremental syncs apply deletions and full syncs keep unchanged items, and
 // calendars gone from the home are forgotten (item 15). Deliberate omissions (documented in
-// the report of the change): REPORT{pset}, the first-poll PROPPATCHes and REPORT{expand}, push.
+// the report of the change): REPORT{pset} and REPORT{expand} (Radicale has neither), push
+// (XMPP, AMP), notification collections and attendee lookups.
 //
 // Every request is recorded under its label with its latency (a 401 exchange apart as
 // AUTH{scheme}, as the Robot does) and success; operations under their operation label with
@@ -145,6 +147,9 @@ class CalendarClient {
   void SchedulePoll(int64_t due_ns);
   void Poll(bool first, Step done);
   void OnHomeListing(CaldavResult& result, bool first, Step done);
+  // Sends `requests` one after the other; done(all succeeded, the failure reasons).
+  void SendAll(std::shared_ptr<std::deque<CaldavRequest>> requests, Step done, bool all_ok,
+               std::string reason);
   void SyncNext(std::shared_ptr<std::deque<std::string>> queue, Step done, bool all_ok,
                 std::string reason);
   void SyncCalendar(const std::string& href, Step done);

@@ -8,8 +8,9 @@
 // profile's distributions) or task (due date sampled), PUTs it with the client's AddEvent
 // and records the operation "create" with its duration from the tick's due time.
 //
-// Inviter, RealisticInviter and Accepter are recognised by CreateProfile but not implemented
-// yet: it returns Unimplemented for them when enabled (TODO).
+// Inviter, RealisticInviter and Accepter are recognised by the configuration but not
+// implemented yet (TODO): CreateProfile gives no profile for them, so they stay inactive;
+// ProfileImplemented() tells callers which ones, so that they can warn.
 //
 // Not thread-safe: a profile lives on its client's loop thread and must be destroyed before
 // the client.
@@ -99,8 +100,11 @@ class Tasker : public Profile {
   DateTimeSampler due_;
 };
 
-// The profile of `spec` for `client`: null (and OK) when it is disabled; Unimplemented for the
-// enabled profiles not implemented yet; InvalidArgument for bad parameters.
+// True for the profiles CreateProfile can build (Eventer, Tasker).
+bool ProfileImplemented(const v1::ProfileSpec& spec);
+
+// The profile of `spec` for `client`: null (and OK) when it is disabled or not implemented yet
+// (see ProfileImplemented); InvalidArgument for bad parameters.
 absl::StatusOr<std::unique_ptr<Profile>> CreateProfile(const v1::ProfileSpec& spec,
                                                        CalendarClient* client, uint64_t seed);
 

@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <thread>
 
 #include "absl/status/status.h"
@@ -195,6 +196,14 @@ absl::StatusOr<std::unique_ptr<WorkerRuntime>> WorkerRuntime::Create(
     rt->threads_.push_back(std::make_unique<LoopThread>(rt.get()));
     absl::Status s = rt->threads_.back()->Init(spec);
     if (!s.ok()) return s;
+  }
+  for (const v1::ClientSpec& client : spec.clients()) {
+    for (const v1::ProfileSpec& profile : client.profiles()) {
+      if (profile.enabled() && !ProfileImplemented(profile) && !rt->assigned_.empty()) {
+        std::fprintf(stderr, "loadsim-worker: profile %s is not implemented yet: inactive\n",
+                     profile.class_name().c_str());
+      }
+    }
   }
   const v1::ArrivalSpec& arrival = spec.arrival();
   for (const v1::AssignedUser& u : rt->assigned_) {

@@ -194,8 +194,26 @@ TEST_P(CalendarClientTest, StartsPollsCreatesAndSyncsDeletions) {
   ASSERT_TRUE(RunUntil([&] { return client_->polls() >= polls + 1; }, 10));
   EXPECT_EQ(client_->FindItem(outside), nullptr);
 
-  // Labels of spec 3.9, and nothing failed.
   const SoftwareTraits& t = TraitsOf(GetParam());
+  // DeleteEvent: gone from the cache at once, and stays gone after the next poll.
+  std::string victim;
+  for (const auto& [href, item] : client_->CalendarsFor("VEVENT")[0]->items) victim = href;
+  ASSERT_FALSE(victim.empty());
+  std::vector<bool> deleted;
+  client_->DeleteEvent(victim, [&](bool ok, const std::string& reason) {
+    EXPECT_TRUE(ok) << reason;
+    deleted.push_back(ok);
+  });
+  EXPECT_EQ(client_->FindItem(victim), nullptr);
+  ASSERT_TRUE(RunUntil([&] { return !deleted.empty(); }, 10));
+  polls = client_->polls();
+  ASSERT_TRUE(RunUntil([&] { return client_->polls() >= polls + 1; }, 10));
+  EXPECT_EQ(client_->FindItem(victim), nullptr);
+  EXPECT_EQ(Count("DELETE{event}"), 1u);
+
+  // Labels of spec 3.9, and nothing failed.
+  EXPECT_EQ(Count("PROPPATCH{calendar}"), t.well_known_discovery && !t.expand_proxies ? 4u : 6u)
+      << Labels();
   EXPECT_EQ(Count(absl::StrCat("startup: ", t.client_type)), 1u) << Labels();
   EXPECT_GE(Count("poll"), 3u);
   EXPECT_GE(Count("PROPFIND{home}"), 4u);
