@@ -276,6 +276,45 @@ TEST_P(CalendarClientTest, FailedStartupIsRetriedAndLeavesTheClientNotStarted) {
   EXPECT_EQ(Count(startup) - Failures(startup), 1u);
 }
 
+TEST_P(CalendarClientTest, ManyNewItemsAreFetchedInMultigetBatches) {
+  MakeClient(GetParam(), 600);  // no periodic poll during the test: PollNow below
+  client_->Start();
+  ASSERT_TRUE(RunUntil([&] { return client_->started(); }, 20)) << Labels();
+  const std::string events = client_->CalendarsFor("VEVENT")[0]->href;
+  // 55 events behind the client's back, one after the other.
+  RequestBuilder builder(TraitsOf(GetParam()), radicale_.Url(""));
+  constexpr int kItems = 55;
+  int ok = 0;
+  for (int i = 0; i < kItems; ++i) {
+    EventSpec e;
+    e.uid = absl::StrCat("bulk-", i);
+    e.created = absl::Now();
+    e.start = absl::Now() + absl::Hours(24 + i);
+    ok += Direct(builder.PutEvent(absl::StrCat(events, e.uid, ".ics"),
+                                  CalendarObject::NewEvent(e)->Serialize()))
+              .ok();
+  }
+  ASSERT_EQ(ok, kItems);
+  std::vector<bool> polled;
+  client_->PollNow([&](bool ok, const std::string& reason) {
+    EXPECT_TRUE(ok) << reason;
+    polled.push_back(ok);
+  });
+  ASSERT_TRUE(RunUntil([&] { return !polled.empty(); }, 15));
+  EXPECT_EQ(client_->CalendarsFor("VEVENT")[0]->items.size(), size_t{kItems}) << Labels();
+  const SoftwareTraits& t = TraitsOf(GetParam());
+  if (t.multiget_batch == 50) {
+    EXPECT_EQ(Count("REPORT{multiget-large}"), 1u) << Labels();  // 50
+    EXPECT_EQ(Count("REPORT{multiget-small}"), 1u) << Labels();  // 5
+  } else {
+    EXPECT_EQ(Count("REPORT{multiget-large}"), 1u) << Labels();  // all 55 at once
+    EXPECT_EQ(Count("REPORT{multiget-small}"), 0u) << Labels();
+  }
+  for (const auto& [label, rec] : recorder_->current()) {
+    EXPECT_EQ(rec.failures(), 0u) << label << "\n" << Labels();
+  }
+}
+
 // Replaces every occurrence of `from` in `text`; fails the test if there is none.
 std::string Must(std::string text, const std::string& from, const std::string& to) {
   size_t at = text.find(from);
