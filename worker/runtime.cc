@@ -11,6 +11,7 @@
 #include "common/random.h"
 #include "worker/calendar_client.h"
 #include "worker/event_loop.h"
+#include "worker/http1_client.h"
 #include "worker/http_engine.h"
 #include "worker/profiles.h"
 #include "worker/robot.h"
@@ -168,8 +169,16 @@ class LoopThread {
     });
   }
 
+  // The native HTTP/1.1 client when every origin is plain http:// (libcurl costs about ten
+  // times more CPU per request: docs/performance.md), libcurl otherwise or when asked for.
   std::unique_ptr<HttpTransport> MakeTransport(const v1::RobotParams& params, RandomStream& rng) {
-    return std::make_unique<ConnectionPool>(engine_.get(), Robot::LimitsFor(params, rng));
+    ConnectionLimits limits = Robot::LimitsFor(params, rng);
+    bool native = params.http_engine() != "curl" && params.origins().items_size() > 0;
+    for (const v1::Selector::Item& origin : params.origins().items()) {
+      native = native && Http1Pool::CanServe(origin.value());
+    }
+    if (native) return std::make_unique<Http1Pool>(loop_.get(), limits);
+    return std::make_unique<ConnectionPool>(engine_.get(), limits);
   }
 
   WorkerRuntime* owner_;
