@@ -94,6 +94,8 @@ absl::Status RunUnderMaster(const ClusterClientOptions& options) {
   }
   if (!msg.has_assignment()) return absl::InternalError("expected an assignment");
   const v1::Assignment& a = msg.assignment();
+  const int worker_index = a.worker_index();  // `msg` is reused below
+  const int worker_count = a.worker_count();
   int threads = options.threads > 0 ? options.threads : a.threads();
   if (threads <= 0) threads = static_cast<int>(std::thread::hardware_concurrency());
   if (threads <= 0) threads = 1;
@@ -174,8 +176,8 @@ absl::Status RunUnderMaster(const ClusterClientOptions& options) {
     write(hb);
   }
   joiner.join();
-  std::fprintf(stderr, "loadsim-worker %d/%d: counted %llu requests\n", a.worker_index(),
-               a.worker_count(), static_cast<unsigned long long>(counted));
+  std::fprintf(stderr, "loadsim-worker %d/%d: counted %llu requests\n", worker_index,
+               worker_count, static_cast<unsigned long long>(counted));
   absl::Status result = absl::OkStatus();
   if (master_lost.load()) {
     result = absl::UnavailableError("the master went away; load stopped");
