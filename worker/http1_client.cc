@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -31,71 +32,9 @@ char* ReadBuffer() {
   return buffer.get();
 }
 
-// The parts of an http:// URL a request needs; views into the URL.
-struct UrlParts {
-  absl::string_view host;    // without the brackets of an IPv6 literal
-  uint16_t port = 80;
-  bool ipv6 = false;
-  absl::string_view target;  // path and query; may be empty or start with '?'
-};
-
 bool HostCharOk(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         c == '-' || c == '.' || c == '_';
-}
-
-// http://host[:port][/path][?query][#fragment] with an IPv4 literal, a bracketed IPv6
-// literal or a name; no user info, no percent-encoded host.
-bool ParseHttpUrl(absl::string_view url, UrlParts* out) {
-  constexpr absl::string_view kScheme = "http://";
-  if (url.size() <= kScheme.size() || !absl::StartsWithIgnoreCase(url, kScheme)) return false;
-  absl::string_view rest = url.substr(kScheme.size());
-  size_t auth_end = rest.find_first_of("/?#");
-  absl::string_view authority = rest.substr(0, auth_end);
-  absl::string_view after =
-      auth_end == absl::string_view::npos ? absl::string_view() : rest.substr(auth_end);
-  if (authority.empty()) return false;
-  absl::string_view port;
-  if (authority[0] == '[') {
-    size_t close = authority.find(']');
-    if (close == absl::string_view::npos || close < 3 || close > 64) return false;
-    out->host = authority.substr(1, close - 1);
-    port = authority.substr(close + 1);
-    char literal[66];
-    std::memcpy(literal, out->host.data(), out->host.size());
-    literal[out->host.size()] = '\0';
-    in6_addr addr;
-    if (inet_pton(AF_INET6, literal, &addr) != 1) return false;
-    out->ipv6 = true;
-  } else {
-    size_t colon = authority.find(':');
-    out->host = authority.substr(0, colon);
-    port = colon == absl::string_view::npos ? absl::string_view() : authority.substr(colon);
-    if (out->host.empty()) return false;
-    for (char c : out->host) {
-      if (!HostCharOk(c)) return false;
-    }
-    out->ipv6 = false;
-  }
-  out->port = 80;
-  if (!port.empty()) {
-    if (port[0] != ':' || port.size() > 6) return false;
-    if (port.size() > 1) {
-      uint32_t value = 0;
-      for (char c : port.substr(1)) {
-        if (c < '0' || c > '9') return false;
-        value = value * 10 + static_cast<uint32_t>(c - '0');
-      }
-      if (value == 0 || value > 65535) return false;
-      out->port = static_cast<uint16_t>(value);
-    }
-  }
-  out->target = after.substr(0, after.find('#'));
-  for (char c : out->target) {
-    // Printable ASCII only: anything else would need percent-encoding first.
-    if (c <= ' ' || c >= 0x7f) return false;
-  }
-  return true;
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '.' || c == '_';
 }
 
 // "Name:" (case-insensitive name) at the start of a header line.
@@ -134,7 +73,7 @@ struct Http1Pool::Exchange {
   HttpRequest req;
   HttpDone done;
   HttpResponse resp;
-  UrlParts url;  // views into req.url
+  UrlParts url;  // of req.url
   Origin* origin = nullptr;
   int64_t deadline_ns = 0;  // 0: none
   bool retried = false;
@@ -180,6 +119,82 @@ Http1Pool::~Http1Pool() {
   }
 }
 
+// http://host[:port][/path][?query][#fragment] with an IPv4 literal, a bracketed IPv6
+// literal or a name; no user info, no percent-encoded host.
+bool Http1Pool::ParseHttpUrl(absl::string_view url, UrlParts* out) {
+  constexpr absl::string_view kScheme = "http://";
+  if (url.size() <= kScheme.size() || url.size() > UINT32_MAX ||
+      !absl::StartsWithIgnoreCase(url, kScheme)) {
+    return false;
+  }
+  absl::string_view rest = url.substr(kScheme.size());
+  size_t auth_end = 0;
+  while (auth_end < rest.size() && rest[auth_end] != '/' && rest[auth_end] != '?' &&
+         rest[auth_end] != '#') {
+    ++auth_end;
+  }
+  absl::string_view authority = rest.substr(0, auth_end);
+  absl::string_view after = rest.substr(auth_end);
+  if (authority.empty()) return false;
+  absl::string_view host;
+  absl::string_view port;
+  if (authority[0] == '[') {
+    size_t close = authority.find(']');
+    if (close == absl::string_view::npos || close < 3 || close > 64) return false;
+    host = authority.substr(1, close - 1);
+    port = authority.substr(close + 1);
+    char literal[66];
+    std::memcpy(literal, host.data(), host.size());
+    literal[host.size()] = '\0';
+    in6_addr addr;
+    if (inet_pton(AF_INET6, literal, &addr) != 1) return false;
+    out->ipv6 = true;
+  } else {
+    size_t colon = authority.find(':');
+    host = authority.substr(0, colon);
+    port = colon == absl::string_view::npos ? absl::string_view() : authority.substr(colon);
+    if (host.empty()) return false;
+    for (char c : host) {
+      if (!HostCharOk(c)) return false;
+    }
+    out->ipv6 = false;
+  }
+  out->port = 80;
+  if (!port.empty()) {
+    if (port[0] != ':' || port.size() > 6) return false;
+    if (port.size() > 1) {
+      uint32_t value = 0;
+      for (char c : port.substr(1)) {
+        if (c < '0' || c > '9') return false;
+        value = value * 10 + static_cast<uint32_t>(c - '0');
+      }
+      if (value == 0 || value > 65535) return false;
+      out->port = static_cast<uint16_t>(value);
+    }
+  }
+  absl::string_view target = after.substr(0, after.find('#'));
+  for (char c : target) {
+    // Printable ASCII only: anything else would need percent-encoding first.
+    if (c <= ' ' || c >= 0x7f) return false;
+  }
+  out->host_off = static_cast<uint32_t>(host.data() - url.data());
+  out->host_len = static_cast<uint32_t>(host.size());
+  out->target_off = static_cast<uint32_t>(target.data() - url.data());
+  out->target_len = static_cast<uint32_t>(target.size());
+  return true;
+}
+
+bool Http1Pool::ParseUrl(const std::string& url, UrlParts* out) {
+  if (!last_url_.empty() && url == last_url_) {
+    *out = last_parts_;
+    return true;
+  }
+  if (!ParseHttpUrl(url, out)) return false;
+  last_url_ = url;
+  last_parts_ = *out;
+  return true;
+}
+
 bool Http1Pool::CanServe(absl::string_view url) {
   UrlParts parts;
   return ParseHttpUrl(url, &parts);
@@ -207,7 +222,7 @@ void Http1Pool::Submit(HttpRequest req, HttpDone done) {
   ex->origin = nullptr;
   ex->deadline_ns = 0;
   ex->retried = false;
-  if (!ParseHttpUrl(ex->req.url, &ex->url)) {
+  if (!ParseUrl(ex->req.url, &ex->url)) {
     std::string error = absl::StrCat("not a plain http:// URL (Http1Pool): ", ex->req.url);
     Reject(std::move(ex), Failure::kOther, std::move(error));
     return;
@@ -244,7 +259,8 @@ void Http1Pool::Start(std::unique_ptr<Exchange> ex) {
     ex->deadline_ns = now + ex->req.timeout_ns;
     ArmTimer(ex->deadline_ns);
   }
-  Origin* origin = FindOrigin(ex->url.host, ex->url.port);
+  Origin* origin = FindOrigin(
+      absl::string_view(ex->req.url).substr(ex->url.host_off, ex->url.host_len), ex->url.port);
   ex->origin = origin;
   Conn* c = TakeIdle(origin, now);
   if (c == nullptr) {
@@ -358,9 +374,8 @@ bool Http1Pool::Resolve(Origin* origin, std::string* error) {
       }
     }
     if (pick == nullptr) {
-      origin->resolve_error =
-          absl::StrCat("cannot resolve ", origin->host, ": ",
-                       rc != 0 ? gai_strerror(rc) : "no IPv4 or IPv6 address");
+      origin->resolve_error = absl::StrCat("cannot resolve ", origin->host, ": ",
+                                           rc != 0 ? gai_strerror(rc) : "no IPv4 or IPv6 address");
       origin->resolve_retry_ns = now + kResolveRetryNs;
       if (found != nullptr) freeaddrinfo(found);
       *error = origin->resolve_error;
@@ -463,10 +478,14 @@ void Http1Pool::Serialize(Conn* c, const Exchange& ex) {
     caller_host |= HeaderNameIs(h, "host");
     caller_length |= HeaderNameIs(h, "content-length");
   }
-  o.append(r.method.empty() ? absl::string_view("GET") : absl::string_view(r.method));
+  if (r.method.empty()) {
+    o.append("GET");
+  } else {
+    o.append(r.method);
+  }
   o.push_back(' ');
-  if (ex.url.target.empty() || ex.url.target[0] != '/') o.push_back('/');
-  o.append(ex.url.target.data(), ex.url.target.size());
+  if (ex.url.target_len == 0 || r.url[ex.url.target_off] != '/') o.push_back('/');
+  o.append(r.url, ex.url.target_off, ex.url.target_len);
   o.append(" HTTP/1.1\r\n");
   if (!caller_host) {
     o.append("Host: ");
@@ -533,8 +552,7 @@ void Http1Pool::OnEvents(Conn* c, uint32_t events) {
     OnConnected(c);
     return;
   }
-  if ((events & EPOLLOUT) != 0 && c->state == Conn::State::kBusy &&
-      c->out_off < c->out.size()) {
+  if ((events & EPOLLOUT) != 0 && c->state == Conn::State::kBusy && c->out_off < c->out.size()) {
     if (!WriteSome(c)) return;
   }
   if ((events & (EPOLLIN | EPOLLERR | EPOLLHUP)) != 0) ReadSome(c);
@@ -546,9 +564,8 @@ void Http1Pool::OnConnected(Conn* c) {
   if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
   if (err != 0) {
     std::unique_ptr<Exchange> ex = std::move(c->ex);
-    std::string error =
-        absl::StrCat("connect to ", c->origin->name, " failed: ", strerror(err), " (",
-                     ex->req.url, ")");
+    std::string error = absl::StrCat("connect to ", c->origin->name, " failed: ", strerror(err),
+                                     " (", ex->req.url, ")");
     CloseConn(c);
     Complete(std::move(ex), Failure::kConnect, std::move(error));
     return;
@@ -576,8 +593,8 @@ void Http1Pool::ReadSome(Conn* c) {
           return;
         case Http1ResponseParser::Status::kError: {
           std::unique_ptr<Exchange> ex = std::move(c->ex);
-          std::string error = absl::StrCat("malformed response: ", c->parser.error(), " (",
-                                           ex->req.url, ")");
+          std::string error =
+              absl::StrCat("malformed response: ", c->parser.error(), " (", ex->req.url, ")");
           CloseConn(c);
           Complete(std::move(ex), Failure::kMalformed, std::move(error));
           return;
@@ -607,8 +624,7 @@ void Http1Pool::OnResponseComplete(Conn* c, bool clean) {
   ++c->uses;
   // Bytes after the response (clean == false) or a request not fully sent: the connection's
   // state is unknown, so it is not reused.
-  bool reuse =
-      clean && c->parser.keep_alive() && c->out_off == c->out.size() && idle_ns_ > 0;
+  bool reuse = clean && c->parser.keep_alive() && c->out_off == c->out.size() && idle_ns_ > 0;
   if (reuse && limits_.pconn_use_lmt > 0 && c->uses >= limits_.pconn_use_lmt) {
     reuse = false;
     ++retired_;
@@ -712,8 +728,8 @@ void Http1Pool::OnTimer() {
     if (expired == nullptr) break;
     std::unique_ptr<Exchange> ex = std::move(expired->ex);
     CloseConn(expired);
-    std::string error = absl::StrCat("no complete response within ",
-                                     ex->req.timeout_ns / 1000000, " ms (", ex->req.url, ")");
+    std::string error = absl::StrCat("no complete response within ", ex->req.timeout_ns / 1000000,
+                                     " ms (", ex->req.url, ")");
     Complete(std::move(ex), Failure::kTimeout, std::move(error));
   }
   int64_t next = INT64_MAX;

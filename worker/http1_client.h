@@ -10,7 +10,8 @@
 // reused connection that the server had closed (EOF or reset before any byte of the response)
 // is retried once on a fresh connection, whatever the method, as browsers and curl do.
 //
-// Only "http://host[:port][/path][?query]" URLs are served (CanServe): IPv4 literals, IPv6
+// Only "http://host[:port][/path][?query][#fragment]" URLs are served (CanServe; no user
+// info, the path and query in printable ASCII, the fragment not sent): IPv4 literals, IPv6
 // literals in brackets, or names. A name is resolved with getaddrinfo, which BLOCKS the loop,
 // once per (host, port) for the pool's lifetime (failures are retried after 5 s); the first
 // IPv4 address is used, else the first IPv6 one. Anything else completes with
@@ -23,15 +24,14 @@
 // empty value), Content-Length when there is a body or the method is POST or PUT (unless the
 // caller gives one), then the body. Default headers (User-Agent, Accept) are the caller's.
 //
-// Hot path: a steady keep-alive request costs one send, one recv and no epoll_ctl; nothing is
-// allocated unless the caller keeps the body or headers; timeouts share one loop timer per
+// Hot path: a steady keep-alive request costs one send, one recv and no epoll_ctl; the pool
+// allocates nothing for it unless the caller keeps the body or headers (buffers, request
+// records and connections are recycled); timeouts and idle expiry share one loop timer per
 // pool. Belongs to the loop's thread; not thread-safe. Destroying it closes every connection;
 // requests in flight or queued are dropped and their callbacks never run. It must not be
 // destroyed from inside one of its own callbacks.
 #ifndef LOADSIM_WORKER_HTTP1_CLIENT_H_
 #define LOADSIM_WORKER_HTTP1_CLIENT_H_
-
-#include <sys/socket.h>
 
 #include <cstdint>
 #include <deque>
@@ -53,8 +53,8 @@ class Http1Pool : public HttpTransport {
   Http1Pool(const Http1Pool&) = delete;
   Http1Pool& operator=(const Http1Pool&) = delete;
 
-  // Whether Http1Pool can send to `url` (plain http:// with a host this pool can reach);
-  // callers use the curl ConnectionPool otherwise.
+  // Whether `url` has a form Http1Pool serves (plain http://, see above; names are not
+  // resolved here). Callers use the curl ConnectionPool otherwise.
   static bool CanServe(absl::string_view url);
 
   void Submit(HttpRequest req, HttpDone done) override;
@@ -76,9 +76,20 @@ class Http1Pool : public HttpTransport {
   // RAII: completions that happen while it lives are deferred to a loop timer.
   class DeferScope;
 
-  bool SlotFree() const {
-    return limits_.open_conn_lmt <= 0 || in_flight_ < limits_.open_conn_lmt;
-  }
+  // Where the parts of an http:// URL are in it.
+  struct UrlParts {
+    uint32_t host_off = 0;  // the host, without an IPv6 literal's brackets
+    uint32_t host_len = 0;
+    uint32_t target_off = 0;  // path and query: may be empty or start with '?'
+    uint32_t target_len = 0;
+    uint16_t port = 80;
+    bool ipv6 = false;
+  };
+  static bool ParseHttpUrl(absl::string_view url, UrlParts* out);
+  // ParseHttpUrl, with the previous result reused when the URL repeats (as it mostly does).
+  bool ParseUrl(const std::string& url, UrlParts* out);
+
+  bool SlotFree() const { return limits_.open_conn_lmt <= 0 || in_flight_ < limits_.open_conn_lmt; }
   std::unique_ptr<Exchange> TakeExchange();
   void RecycleExchange(std::unique_ptr<Exchange> ex);
   void Start(std::unique_ptr<Exchange> ex);
@@ -127,6 +138,8 @@ class Http1Pool : public HttpTransport {
   std::vector<std::unique_ptr<Conn>> spare_conns_;
   std::vector<std::unique_ptr<Origin>> origins_;
   Origin* last_origin_ = nullptr;
+  std::string last_url_;  // the URL last parsed ("" if it was not valid) and its parts
+  UrlParts last_parts_;
 
   struct Deferred {
     HttpDone done;

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "absl/strings/match.h"
+#include "absl/base/attributes.h"
 
 namespace loadsim {
 namespace {
@@ -44,15 +44,57 @@ bool IsToken(absl::string_view s) {
   return true;
 }
 
-bool ValueCharsOk(absl::string_view s) {
-  for (char c : s) {
-    if (kChars.bad_value[U(c)]) return false;
+// No CTL but HTAB. Eight bytes at a time: the word tests find whether any byte is below
+// 0x20 or equal to 0x7f (never missing one; HTAB also trips them, so a flagged word is
+// checked byte by byte).
+inline bool ValueCharsOk(absl::string_view s) {
+  const char* p = s.data();
+  const size_t n = s.size();
+  if (n < 8) {
+    for (size_t i = 0; i < n; ++i) {
+      if (kChars.bad_value[U(p[i])]) return false;
+    }
+    return true;
+  }
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr uint64_t kHighs = 0x8080808080808080ULL;
+  // Whole words; the last one overlaps the one before it unless n is a multiple of 8.
+  for (size_t off = 0;; off += 8) {
+    if (off + 8 > n) off = n - 8;
+    uint64_t x;
+    std::memcpy(&x, p + off, 8);
+    uint64_t del = x ^ (kOnes * 0x7f);
+    uint64_t suspect = ((x - kOnes * 0x20) & ~x & kHighs) | ((del - kOnes) & ~del & kHighs);
+    if (suspect != 0) {
+      for (size_t i = off; i < off + 8; ++i) {
+        if (kChars.bad_value[U(p[i])]) return false;
+      }
+    }
+    if (off + 8 == n) return true;
+  }
+}
+
+// Where `c` first is in `s`, or npos.
+inline size_t Find(absl::string_view s, char c) {
+  const void* hit = s.empty() ? nullptr : std::memchr(s.data(), c, s.size());
+  return hit == nullptr ? absl::string_view::npos
+                        : static_cast<size_t>(static_cast<const char*>(hit) - s.data());
+}
+
+// Case-insensitive equality with `lower`, made of lower-case letters and '-'. Setting bit
+// 0x20 maps 'A'-'Z' onto 'a'-'z'; the only other bytes it maps onto those are CTLs, which
+// never reach here (names are tokens, values were checked).
+template <size_t N>
+inline bool EqualsLower(absl::string_view s, const char (&lower)[N]) {
+  if (s.size() != N - 1) return false;
+  for (size_t i = 0; i + 1 < N; ++i) {
+    if ((s[i] | 0x20) != lower[i]) return false;
   }
   return true;
 }
 
 // Optional whitespace (SP / HTAB) removed from both ends.
-absl::string_view TrimOws(absl::string_view s) {
+inline absl::string_view TrimOws(absl::string_view s) {
   size_t b = 0, e = s.size();
   while (b < e && (s[b] == ' ' || s[b] == '\t')) ++b;
   while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t')) --e;
@@ -64,7 +106,7 @@ absl::string_view TrimOws(absl::string_view s) {
 template <typename Fn>
 bool ForEachListElement(absl::string_view value, Fn fn) {
   while (true) {
-    size_t comma = value.find(',');
+    size_t comma = Find(value, ',');
     absl::string_view element = TrimOws(value.substr(0, comma));
     if (!element.empty() && !fn(element)) return false;
     if (comma == absl::string_view::npos) return true;
@@ -117,15 +159,16 @@ void Http1ResponseParser::Fail(const char* why) {
   keep_alive_ = false;
 }
 
-bool Http1ResponseParser::NextLine(const char** pp, const char* end, absl::string_view* line) {
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool Http1ResponseParser::NextLine(const char** pp,
+                                                                       const char* end,
+                                                                       absl::string_view* line) {
   if (line_used_) {
     line_.clear();
     line_used_ = false;
   }
   const char* p = *pp;
   size_t avail = static_cast<size_t>(end - p);
-  const char* nl =
-      avail == 0 ? nullptr : static_cast<const char*>(std::memchr(p, '\n', avail));
+  const char* nl = avail == 0 ? nullptr : static_cast<const char*>(std::memchr(p, '\n', avail));
   size_t len = nl == nullptr ? avail : static_cast<size_t>(nl - p);
   // A complete line also counts its LF.
   if (section_bytes_ + line_.size() + len + (nl != nullptr) > kMaxHeaderBytes) {
@@ -254,8 +297,8 @@ void Http1ResponseParser::OnStatusLine(absl::string_view line) {
   if (line.empty()) return;
   // status-line = HTTP-version SP status-code SP [ reason-phrase ]; the SP before an empty
   // reason is often left out, so it is optional here.
-  if (line.size() < 12 || std::memcmp(line.data(), "HTTP/1.", 7) != 0 ||
-      line[7] < '0' || line[7] > '9' || line[8] != ' ') {
+  if (line.size() < 12 || std::memcmp(line.data(), "HTTP/1.", 7) != 0 || line[7] < '0' ||
+      line[7] > '9' || line[8] != ' ') {
     Fail("malformed status line");
     return;
   }
@@ -296,98 +339,116 @@ void Http1ResponseParser::OnHeaderLine(absl::string_view line) {
       Fail("folded framing header field");
       return;
     }
+    if (!last_header_stored_) return;  // the field is not used
     absl::string_view more = TrimOws(line);
     if (!ValueCharsOk(more)) {
       Fail("invalid character in a header field");
       return;
     }
-    if (last_header_stored_ && !more.empty()) {
+    if (!more.empty()) {
       std::string& value = headers_->back().second;
       if (!value.empty()) value.push_back(' ');
       value.append(more.data(), more.size());
     }
     return;
   }
-  size_t colon = line.find(':');
-  if (colon == absl::string_view::npos) {
-    Fail("header line without a colon");
+  // field-name ":" OWS field-value OWS: the name is scanned for token characters up to the
+  // first other one, which must be the colon. The scan needs no bound: a line is always
+  // followed by a byte that is not a token character (its CR or LF in the piece, or the NUL
+  // after line_'s contents).
+  const size_t n = line.size();
+  const char* const d = line.data();
+  size_t colon = 0;
+  while (kChars.token[U(d[colon])]) ++colon;
+  if (colon >= n || line[colon] != ':' || colon == 0) {
+    Fail(colon < n && colon > 0 && line[colon] != ':' ? "malformed header field name"
+                                                      : "malformed header line");
     return;
   }
-  absl::string_view name = line.substr(0, colon);
-  if (!IsToken(name)) {
-    Fail("malformed header field name");
-    return;
-  }
-  absl::string_view value = TrimOws(line.substr(colon + 1));
-  if (!ValueCharsOk(value)) {
-    Fail("invalid character in a header field");
-    return;
-  }
-  have_header_ = true;
-  last_header_framing_ = false;
-  bool challenge = false;
-  switch (name.size()) {
-    case 10:  // connection
-      if (absl::EqualsIgnoreCase(name, "connection")) {
-        last_header_framing_ = true;
-        ForEachListElement(value, [this](absl::string_view option) {
-          if (absl::EqualsIgnoreCase(option, "close")) conn_close_ = true;
-          if (absl::EqualsIgnoreCase(option, "keep-alive")) conn_keep_alive_ = true;
-          return true;
-        });
-      }
+  absl::string_view name(line.data(), colon);
+  enum class Kind { kOther, kConnection, kContentLength, kTransferEncoding, kChallenge };
+  Kind kind = Kind::kOther;
+  switch (colon) {
+    case 10:
+      if (EqualsLower(name, "connection")) kind = Kind::kConnection;
       break;
-    case 14:  // content-length
-      if (absl::EqualsIgnoreCase(name, "content-length")) {
-        last_header_framing_ = true;
-        // A list of identical values is accepted (RFC 9110 8.6); anything else is an
-        // unrecoverable framing error.
-        bool any = false;
-        bool ok = ForEachListElement(value, [this, &any](absl::string_view digits) {
-          uint64_t v = 0;
-          for (char c : digits) {
-            if (c < '0' || c > '9') return false;
-            v = v * 10 + static_cast<uint64_t>(c - '0');
-            if (v > kMaxLength) return false;
-          }
-          if (has_length_ && v != length_) return false;
-          has_length_ = true;
-          length_ = v;
-          any = true;
-          return true;
-        });
-        if (!ok || !any) {
-          Fail("invalid Content-Length");
-          return;
-        }
-      }
+    case 14:
+      if (EqualsLower(name, "content-length")) kind = Kind::kContentLength;
       break;
-    case 16:  // www-authenticate
-      challenge = absl::EqualsIgnoreCase(name, "www-authenticate");
+    case 16:
+      if (EqualsLower(name, "www-authenticate")) kind = Kind::kChallenge;
       break;
-    case 17:  // transfer-encoding
-      if (absl::EqualsIgnoreCase(name, "transfer-encoding")) {
-        last_header_framing_ = true;
-        has_transfer_encoding_ = true;
-        bool ok = ForEachListElement(value, [this](absl::string_view coding) {
-          absl::string_view coding_name = TrimOws(coding.substr(0, coding.find(';')));
-          bool is_chunked = absl::EqualsIgnoreCase(coding_name, "chunked");
-          if (is_chunked && chunked_) return false;  // chunked applied twice
-          // Only a final chunked frames the body; a coding after it means "until close".
-          chunked_ = is_chunked;
-          return true;
-        });
-        if (!ok) {
-          Fail("invalid Transfer-Encoding");
-          return;
-        }
-      }
+    case 17:
+      if (EqualsLower(name, "transfer-encoding")) kind = Kind::kTransferEncoding;
       break;
     default:
       break;
   }
-  last_header_stored_ = headers_ != nullptr &&
-                        (mode_ == HeaderMode::kAll || (mode_ == HeaderMode::kChallengesOnly && challenge));
+  have_header_ = true;
+  last_header_framing_ =
+      kind == Kind::kConnection || kind == Kind::kContentLength || kind == Kind::kTransferEncoding;
+  last_header_stored_ =
+      headers_ != nullptr && (mode_ == HeaderMode::kAll ||
+                              (mode_ == HeaderMode::kChallengesOnly && kind == Kind::kChallenge));
+  // The value of a field that is neither stored nor used is not examined (nothing is done
+  // with it, so a bad byte there harms nothing): the common case costs only the name scan.
+  if (!last_header_framing_ && !last_header_stored_) return;
+  absl::string_view rest(line.data() + colon + 1, n - colon - 1);
+  if (!ValueCharsOk(rest)) {
+    Fail("invalid character in a header field");
+    return;
+  }
+  absl::string_view value = TrimOws(rest);
+  switch (kind) {
+    case Kind::kConnection:
+      ForEachListElement(value, [this](absl::string_view option) {
+        if (EqualsLower(option, "close")) conn_close_ = true;
+        if (EqualsLower(option, "keep-alive")) conn_keep_alive_ = true;
+        return true;
+      });
+      break;
+    case Kind::kContentLength: {
+      // A list of identical values is accepted (RFC 9110 8.6); anything else is an
+      // unrecoverable framing error.
+      bool any = false;
+      bool ok = ForEachListElement(value, [this, &any](absl::string_view digits) {
+        uint64_t v = 0;
+        for (char c : digits) {
+          if (c < '0' || c > '9') return false;
+          v = v * 10 + static_cast<uint64_t>(c - '0');
+          if (v > kMaxLength) return false;
+        }
+        if (has_length_ && v != length_) return false;
+        has_length_ = true;
+        length_ = v;
+        any = true;
+        return true;
+      });
+      if (!ok || !any) {
+        Fail("invalid Content-Length");
+        return;
+      }
+      break;
+    }
+    case Kind::kTransferEncoding: {
+      has_transfer_encoding_ = true;
+      bool ok = ForEachListElement(value, [this](absl::string_view coding) {
+        absl::string_view coding_name = TrimOws(coding.substr(0, Find(coding, ';')));
+        bool is_chunked = EqualsLower(coding_name, "chunked");
+        if (is_chunked && chunked_) return false;  // chunked applied twice
+        // Only a final chunked frames the body; a coding after it means "until close".
+        chunked_ = is_chunked;
+        return true;
+      });
+      if (!ok) {
+        Fail("invalid Transfer-Encoding");
+        return;
+      }
+      break;
+    }
+    default:
+      break;
+  }
   if (last_header_stored_) {
     std::string lower(name.data(), name.size());
     for (char& c : lower) {
@@ -474,7 +535,7 @@ void Http1ResponseParser::OnTrailerLine(absl::string_view line) {
     if (!have_header_ || !ValueCharsOk(line)) Fail("malformed trailer field");
     return;
   }
-  size_t colon = line.find(':');
+  size_t colon = Find(line, ':');
   if (colon == absl::string_view::npos || !IsToken(line.substr(0, colon)) ||
       !ValueCharsOk(line.substr(colon + 1))) {
     Fail("malformed trailer field");

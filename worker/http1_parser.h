@@ -8,6 +8,10 @@
 // are accepted and ignored) or by the connection closing (FinishAtEof). HEAD responses, 204
 // and 304 have no body. Bytes after the end of a response are never consumed.
 //
+// Field values are checked (no CTL but HTAB) only where they are used: framing fields
+// (Content-Length, Transfer-Encoding, Connection) and stored ones; other values are skipped
+// unexamined, which keeps the common case to a scan of each field name.
+//
 // Nothing is allocated per response unless the caller asks for the body or the headers: a
 // line split across two pieces is copied into a scratch string whose capacity is kept across
 // responses. The header section (status line included) is limited to kMaxHeaderBytes, and so
@@ -39,8 +43,8 @@ class Http1ResponseParser {
     size_t consumed;
   };
   enum class HeaderMode {
-    kAll,            // store every header field of the final response
-    kChallengesOnly, // store only WWW-Authenticate (the auth layer always needs it)
+    kAll,             // store every header field of the final response
+    kChallengesOnly,  // store only WWW-Authenticate (the auth layer always needs it)
     kNone,
   };
 
@@ -124,14 +128,14 @@ class Http1ResponseParser {
   bool conn_keep_alive_ = false;  // Connection: keep-alive
   bool has_length_ = false;
   bool has_transfer_encoding_ = false;
-  bool chunked_ = false;          // chunked is the final transfer coding
-  bool last_header_stored_ = false;  // target of an obs-fold continuation line
-  bool last_header_framing_ = false; // a continuation of a framing field is refused
-  bool have_header_ = false;         // a continuation line needs a field before it
+  bool chunked_ = false;              // chunked is the final transfer coding
+  bool last_header_stored_ = false;   // target of an obs-fold continuation line
+  bool last_header_framing_ = false;  // a continuation of a framing field is refused
+  bool have_header_ = false;          // a continuation line needs a field before it
   bool saw_chunk_cr_ = false;
-  uint64_t length_ = 0;           // Content-Length, or bytes left of the body / chunk
+  uint64_t length_ = 0;  // Content-Length, or bytes left of the body / chunk
   uint64_t body_bytes_ = 0;
-  size_t section_bytes_ = 0;      // bytes of the current header section or chunk line
+  size_t section_bytes_ = 0;  // bytes of the current header section or chunk line
   const char* error_ = "";
 
   std::string line_;        // a line split across pieces
