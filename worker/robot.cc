@@ -140,6 +140,10 @@ void Robot::OnDone(int64_t due_ns, const std::string& method, HttpResponse& resp
   }
   recorder_->Record(label->second, resp.done_ns - due_ns - challenge_ns, ok, reason);
   recorder_->Record("lag{robot}", resp.sent_ns - due_ns, true);
+  if (resp.sent_ns > resp.queued_ns) {
+    // Refused at first (no free connection): the wait is blocked time, its own line.
+    recorder_->Record("blocked{robot}", resp.sent_ns - resp.queued_ns, true);
+  }
   if (!pacer_.open_loop()) Issue(loop_->now_ns());
 }
 

@@ -153,6 +153,10 @@ TEST(RobotTest, LatencyIsMeasuredFromTheDueTime) {
   EXPECT_GT(get.MeanUs(), 200000);  // far above the 50 ms service time
   EXPECT_GT(lag.MeanUs(), 150000);  // the wait for the connection is lag
   EXPECT_GE(get.min_us(), 50000u);
+  // Requests that found no free connection count their wait as blocked time.
+  const LabelRecorder& blocked = run.recorder.current().at("blocked{robot}");
+  EXPECT_GT(blocked.count(), 0u);
+  EXPECT_GT(blocked.MeanUs(), 100000);
 }
 
 TEST(RobotTest, StopsSubmittingAtTheStopTime) {
