@@ -99,13 +99,13 @@ void PrintLiveLine(double t, const loadsim::LabelMap& interval, double interval_
   uint64_t count = 0, failures = 0;
   loadsim::LabelRecorder all("all");
   for (const auto& [label, s] : interval) {
-    if (label.rfind("lag{", 0) == 0) continue;
+    if (label.rfind("lag{", 0) == 0 || label.rfind("blocked{", 0) == 0) continue;
     count += s.count();
     failures += s.failures();
   }
   double mean_ms = 0, p99_ms = 0;
   for (const auto& [label, s] : interval) {
-    if (label.rfind("lag{", 0) == 0 || s.count() == 0) continue;
+    if (label.rfind("lag{", 0) == 0 || label.rfind("blocked{", 0) == 0 || s.count() == 0) continue;
     mean_ms += s.MeanUs() / 1000 * s.count() / std::max<uint64_t>(count, 1);
     p99_ms = std::max(p99_ms, s.ValueAtQuantileUs(0.99) / 1000.0);
   }
