@@ -151,9 +151,7 @@ grpc::Status Coordinator::Connect(
             absl::Status merged = it->second.MergeProto(ls);
             (void)merged;  // a malformed delta is dropped; the worker's own build made it
           }
-          if (ls.label().rfind("lag{", 0) != 0 && ls.label().rfind("blocked{", 0) != 0) {
-            w->requests += ls.count();
-          }
+          if (!IsSchedulingLabel(ls.label())) w->requests += ls.count();
         }
       } else if (in.has_heartbeat()) {
         w->cpu_seconds = in.heartbeat().cpu_seconds();

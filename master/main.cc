@@ -26,6 +26,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/config.h"
+#include "common/flags_util.h"
 #include "common/file_util.h"
 #include "common/units.h"
 #include "grpcpp/grpcpp.h"
@@ -99,13 +100,13 @@ void PrintLiveLine(double t, const loadsim::LabelMap& interval, double interval_
   uint64_t count = 0, failures = 0;
   loadsim::LabelRecorder all("all");
   for (const auto& [label, s] : interval) {
-    if (label.rfind("lag{", 0) == 0 || label.rfind("blocked{", 0) == 0) continue;
+    if (loadsim::IsSchedulingLabel(label)) continue;
     count += s.count();
     failures += s.failures();
   }
   double mean_ms = 0, p99_ms = 0;
   for (const auto& [label, s] : interval) {
-    if (label.rfind("lag{", 0) == 0 || label.rfind("blocked{", 0) == 0 || s.count() == 0) continue;
+    if (loadsim::IsSchedulingLabel(label) || s.count() == 0) continue;
     mean_ms += s.MeanUs() / 1000 * s.count() / std::max<uint64_t>(count, 1);
     p99_ms = std::max(p99_ms, s.ValueAtQuantileUs(0.99) / 1000.0);
   }
@@ -361,14 +362,7 @@ int main(int argc, char** argv) {
       "loadsim-master --config config.plist [--clients clients.plist] [--check]\n"
       "  [--runtime 60s] [--local_workers N | --expect_workers N --listen ADDR]");
   // Accept --flag-name as well as absl's --flag_name.
-  std::vector<std::string> normalized(argv, argv + argc);
-  for (std::string& arg : normalized) {
-    if (arg.rfind("--", 0) != 0) continue;
-    size_t end = std::min(arg.find('='), arg.size());
-    for (size_t i = 2; i < end; ++i) {
-      if (arg[i] == '-') arg[i] = '_';
-    }
-  }
+  std::vector<std::string> normalized = loadsim::NormalizeFlagNames(argc, argv);
   std::vector<char*> args;
   for (std::string& arg : normalized) args.push_back(arg.data());
   std::vector<char*> rest = absl::ParseCommandLine(static_cast<int>(args.size()), args.data());

@@ -17,8 +17,7 @@ const v1::ReportStatisticsParams* ReportParams(const v1::RunSpec& spec) {
 }
 
 bool IsInternalLabel(const std::string& label) {
-  return label.rfind("lag{", 0) == 0 || label.rfind("AUTH{", 0) == 0 ||
-         label.rfind("blocked{", 0) == 0;
+  return IsSchedulingLabel(label) || label.rfind("AUTH{", 0) == 0;
 }
 
 const v1::OperationLoggerParams* OperationParams(const v1::RunSpec& spec) {

@@ -147,7 +147,7 @@ absl::Status RunUnderMaster(const ClusterClientOptions& options) {
   auto send_delta = [&](bool force) {
     LabelMap delta = rt->TakeDelta();
     for (const auto& [label, stats] : delta) {
-      if (label.rfind("lag{", 0) != 0 && label.rfind("blocked{", 0) != 0) counted += stats.count();
+      if (!IsSchedulingLabel(label)) counted += stats.count();
     }
     if (delta.empty() && !force) return true;
     v1::WorkerMessage m;

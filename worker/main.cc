@@ -2,7 +2,6 @@
 // with --standalone it reads the configuration itself and runs it alone (development and
 // benchmarks). Exit status: 0 done, 2 usage or configuration error (or rejected by the master),
 // 3 run failed or the master went away.
-#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -13,6 +12,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "common/config.h"
+#include "common/flags_util.h"
 #include "common/units.h"
 #include "worker/cluster_client.h"
 #include "worker/standalone.h"
@@ -34,14 +34,7 @@ int main(int argc, char** argv) {
       "loadsim-worker --master HOST:PORT [--token T] [--threads N]\n"
       "  or: loadsim-worker --standalone --config F [--clients F] [--runtime 10s] [--threads N]");
   // Accept --flag-name as well as absl's --flag_name.
-  std::vector<std::string> normalized(argv, argv + argc);
-  for (std::string& arg : normalized) {
-    if (arg.rfind("--", 0) != 0) continue;
-    size_t end = std::min(arg.find('='), arg.size());
-    for (size_t i = 2; i < end; ++i) {
-      if (arg[i] == '-') arg[i] = '_';
-    }
-  }
+  std::vector<std::string> normalized = loadsim::NormalizeFlagNames(argc, argv);
   std::vector<char*> args;
   for (std::string& arg : normalized) args.push_back(arg.data());
   std::vector<char*> rest = absl::ParseCommandLine(static_cast<int>(args.size()), args.data());

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "absl/strings/match.h"
+
 namespace loadsim {
 
 Recorder::Recorder(v1::ThresholdTable thresholds) : thresholds_(std::move(thresholds)) {
@@ -22,6 +24,10 @@ void Recorder::Record(absl::string_view label, int64_t duration_ns, bool success
                       absl::string_view failure_reason) {
   uint64_t us = duration_ns > 0 ? static_cast<uint64_t>((duration_ns + 500) / 1000) : 0;
   For(label).Record(us, success, failure_reason);
+}
+
+bool IsSchedulingLabel(absl::string_view label) {
+  return absl::StartsWith(label, "lag{") || absl::StartsWith(label, "blocked{");
 }
 
 LabelMap Recorder::TakeDelta() {

@@ -42,6 +42,11 @@ class Recorder {
   LabelMap labels_;
 };
 
+// True for the generator's own measurement lines ("lag{...}": due -> sent, "blocked{...}":
+// waiting for a free connection), which are neither requests nor operations: they are not
+// counted as requests and not judged by the verdict.
+bool IsSchedulingLabel(absl::string_view label);
+
 // Adds every label of `from` into `into`.
 void MergeInto(LabelMap& into, const LabelMap& from);
 
