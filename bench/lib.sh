@@ -58,3 +58,24 @@ cpu_of_pid() {
 
 # The worker binary to measure (bench/run builds a Release one).
 LOADSIM_WORKER=${LOADSIM_WORKER:-build/worker/loadsim-worker}
+
+# write_robot_run USERS PARAMS: writes $BENCH_DIR/config.plist (USERS users, all starting at
+# once) and $BENCH_DIR/clients.plist (one Robot per user with PARAMS, a plist dict body).
+write_robot_run() {
+  local users=$1 params=$2
+  cat > "$BENCH_DIR/config.plist" <<CONF
+<?xml version="1.0" encoding="UTF-8"?>
+<plist version="1.0"><dict>
+  <key>arrival</key><dict><key>params</key><dict>
+    <key>groups</key><integer>1</integer><key>groupSize</key><integer>$users</integer>
+    <key>interval</key><integer>0</integer></dict></dict>
+</dict></plist>
+CONF
+  cat > "$BENCH_DIR/clients.plist" <<CONF
+<?xml version="1.0" encoding="UTF-8"?>
+<plist version="1.0"><dict><key>clients</key><array><dict>
+  <key>software</key><string>Robot</string>
+  <key>params</key><dict>$params</dict>
+</dict></array></dict></plist>
+CONF
+}

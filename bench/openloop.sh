@@ -13,25 +13,8 @@ robots=50
 port=18089
 start_nginx $port 1
 per_robot=$(awk -v t="$total" -v r="$robots" 'BEGIN{printf "%.6f", t / r}')
-cat > "$BENCH_DIR/config.plist" <<CONF
-<?xml version="1.0" encoding="UTF-8"?>
-<plist version="1.0"><dict>
-  <key>arrival</key><dict><key>params</key><dict>
-    <key>groups</key><integer>1</integer><key>groupSize</key><integer>$robots</integer>
-    <key>interval</key><integer>0</integer></dict></dict>
-</dict></plist>
-CONF
-cat > "$BENCH_DIR/clients.plist" <<CONF
-<?xml version="1.0" encoding="UTF-8"?>
-<plist version="1.0"><dict><key>clients</key><array><dict>
-  <key>software</key><string>Robot</string>
-  <key>params</key><dict>
-    <key>origins</key><string>http://127.0.0.1:$port/1k.html</string>
-    <key>req_rate</key><real>$per_robot</real>
-    <key>open_conn_lmt</key><integer>4</integer>
-  </dict>
-</dict></array></dict></plist>
-CONF
+write_robot_run "$robots" "<key>origins</key><string>http://127.0.0.1:$port/1k.html</string>
+  <key>req_rate</key><real>$per_robot</real><key>open_conn_lmt</key><integer>4</integer>"
 taskset -c 0 /usr/bin/time -f "%e %U %S %M" -o "$BENCH_DIR/time" "$LOADSIM_WORKER" \
   --standalone --config "$BENCH_DIR/config.plist" --clients "$BENCH_DIR/clients.plist" \
   --runtime "${secs}s" --threads 1 > "$BENCH_DIR/out"

@@ -12,25 +12,8 @@ cd "$(dirname "$0")/.."
 port=18087
 rate=2000
 start_nginx $port 1
-cat > "$BENCH_DIR/config.plist" <<CONF
-<?xml version="1.0" encoding="UTF-8"?>
-<plist version="1.0"><dict>
-  <key>arrival</key><dict><key>params</key><dict>
-    <key>groups</key><integer>1</integer><key>groupSize</key><integer>20</integer>
-    <key>interval</key><integer>0</integer></dict></dict>
-</dict></plist>
-CONF
-cat > "$BENCH_DIR/clients.plist" <<CONF
-<?xml version="1.0" encoding="UTF-8"?>
-<plist version="1.0"><dict><key>clients</key><array><dict>
-  <key>software</key><string>Robot</string>
-  <key>params</key><dict>
-    <key>origins</key><string>http://127.0.0.1:$port/1k.html</string>
-    <key>req_rate</key><real>$((rate / 20))</real>
-    <key>open_conn_lmt</key><integer>4</integer>
-  </dict>
-</dict></array></dict></plist>
-CONF
+write_robot_run 20 "<key>origins</key><string>http://127.0.0.1:$port/1k.html</string>
+  <key>req_rate</key><real>$((rate / 20))</real><key>open_conn_lmt</key><integer>4</integer>"
 stall() { sleep 4.5; kill -STOP "$NGINX_PID"; sleep 1; kill -CONT "$NGINX_PID"; }
 stall &
 taskset -c 0 "$LOADSIM_WORKER" --standalone --config "$BENCH_DIR/config.plist" \

@@ -12,25 +12,7 @@ url=http://127.0.0.1:$port/1k.html
 start_nginx $port 1
 
 # --- loadsim: 50 robots, one connection each, best effort, one event-loop thread -----------
-cat > "$BENCH_DIR/config.plist" <<CONF
-<?xml version="1.0" encoding="UTF-8"?>
-<plist version="1.0"><dict>
-  <key>server</key><string>http://127.0.0.1:$port</string>
-  <key>arrival</key><dict><key>params</key><dict>
-    <key>groups</key><integer>1</integer><key>groupSize</key><integer>50</integer>
-    <key>interval</key><integer>0</integer></dict></dict>
-</dict></plist>
-CONF
-cat > "$BENCH_DIR/clients.plist" <<CONF
-<?xml version="1.0" encoding="UTF-8"?>
-<plist version="1.0"><dict><key>clients</key><array><dict>
-  <key>software</key><string>Robot</string>
-  <key>params</key><dict>
-    <key>origins</key><string>$url</string>
-    <key>open_conn_lmt</key><integer>1</integer>
-  </dict>
-</dict></array></dict></plist>
-CONF
+write_robot_run 50 "<key>origins</key><string>$url</string><key>open_conn_lmt</key><integer>1</integer>"
 
 timeit() {  # timeit OUT CMD...: runs CMD on CPU 0, writes "elapsed user sys maxrss_kb" to OUT.time
   local out=$1; shift

@@ -334,14 +334,8 @@ int RunCluster(const loadsim::LoadedConfig& loaded) {
   return finish(verdict.pass() ? kExitOk : kExitFail);
 }
 
-int Check(const loadsim::ConfigFiles& files) {
-  absl::StatusOr<loadsim::LoadedConfig> loaded = loadsim::LoadConfig(files);
-  if (!loaded.ok()) {
-    std::fprintf(stderr, "loadsim-master: configuration rejected:\n%s\n",
-                 std::string(loaded.status().message()).c_str());
-    return kExitUsage;
-  }
-  for (const std::string& w : loaded->warnings) std::fprintf(stderr, "%s\n", w.c_str());
+// Prints the resolved run specification of a configuration that loaded.
+int Check(const loadsim::LoadedConfig* loaded) {
   std::printf("# loadsim run specification (every effective value; passwords hidden)\n");
   std::printf("%s", loadsim::DumpMessage(loaded->spec).c_str());
   const auto& accounts = loaded->accounts;
@@ -379,7 +373,6 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "loadsim-master: --config is required\n");
     return kExitUsage;
   }
-  if (absl::GetFlag(FLAGS_check)) return Check(files);
   absl::StatusOr<loadsim::LoadedConfig> loaded = loadsim::LoadConfig(files);
   if (!loaded.ok()) {
     std::fprintf(stderr, "loadsim-master: configuration rejected:\n%s\n",
@@ -387,5 +380,6 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
   for (const std::string& w : loaded->warnings) std::fprintf(stderr, "%s\n", w.c_str());
+  if (absl::GetFlag(FLAGS_check)) return Check(&*loaded);
   return RunCluster(*loaded);
 }
