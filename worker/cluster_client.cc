@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <chrono>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -132,6 +133,8 @@ absl::Status RunUnderMaster(const ClusterClientOptions& options) {
                         static_cast<int64_t>(m.stop().drain_grace_s() * 1e9));
       } else if (m.has_abort()) {
         rt->Abort();
+      } else if (m.has_phase_change()) {
+        rt->ApplyPhase(m.phase_change());
       }
     }
     if (!done.load()) {
@@ -139,22 +142,34 @@ absl::Status RunUnderMaster(const ClusterClientOptions& options) {
       rt->Abort();  // never generate load without a master
     }
   });
-  double cpu_before = ProcessCpuSeconds();
+  const CpuTimes cpu_before = ProcessCpuTimes();
   std::thread runner([&] { rt->Run(start_ns, stop_ns, stop_ns + 5000000000LL); });
-  // Stream a delta and a heartbeat every second while the run goes.
+  // Stream the deltas (one per phase that has samples) and a heartbeat every second.
   int64_t interval = 0;
   uint64_t counted = 0;  // requests this worker recorded (all labels but lag)
-  auto send_delta = [&](bool force) {
-    LabelMap delta = rt->TakeDelta();
-    for (const auto& [label, stats] : delta) {
-      if (!IsSchedulingLabel(label)) counted += stats.count();
+  double lag_p99_ms = 0;
+  auto send_deltas = [&](bool force) {
+    std::map<int, LabelMap> deltas = rt->TakeDeltas();
+    if (deltas.empty() && force) deltas[0];
+    LabelRecorder lag("lag");
+    bool ok = true;
+    for (const auto& [phase, delta] : deltas) {
+      v1::WorkerMessage m;
+      v1::IntervalDelta* d = m.mutable_delta();
+      d->set_interval(interval);
+      d->set_phase_index(phase);
+      d->set_users_alive(rt->users_alive());
+      d->set_end_seconds((MonotonicNowNs() - start_ns) / 1e9);
+      for (const auto& [label, stats] : delta) {
+        if (!IsSchedulingLabel(label)) counted += stats.count();
+        if (label.rfind("lag{", 0) == 0) lag.Merge(stats).IgnoreError();
+        *d->add_labels() = stats.ToProto();
+      }
+      ok = write(m) && ok;
     }
-    if (delta.empty() && !force) return true;
-    v1::WorkerMessage m;
-    v1::IntervalDelta* d = m.mutable_delta();
-    d->set_interval(interval++);
-    for (const auto& [label, stats] : delta) *d->add_labels() = stats.ToProto();
-    return write(m);
+    ++interval;
+    lag_p99_ms = lag.count() > 0 ? lag.ValueAtQuantileUs(0.99) / 1000.0 : 0;
+    return ok;
   };
   std::atomic<bool> run_over{false};
   std::thread joiner([&] {
@@ -166,13 +181,17 @@ absl::Status RunUnderMaster(const ClusterClientOptions& options) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     if (master_lost.load()) continue;
-    send_delta(false);
+    send_deltas(false);
     v1::WorkerMessage hb;
     v1::Heartbeat* beat = hb.mutable_heartbeat();
-    beat->set_users_alive(rt->users());
+    CpuTimes cpu = ProcessCpuTimes();
+    beat->set_users_alive(rt->users_alive());
     beat->set_in_flight(rt->in_flight());
-    beat->set_cpu_seconds(ProcessCpuSeconds() - cpu_before);
+    beat->set_cpu_seconds(cpu.total() - cpu_before.total());
+    beat->set_cpu_user_seconds(cpu.user - cpu_before.user);
+    beat->set_cpu_system_seconds(cpu.system - cpu_before.system);
     beat->set_rss_bytes(RssBytes());
+    beat->set_lag_p99_ms(lag_p99_ms);
     write(hb);
   }
   joiner.join();
@@ -183,10 +202,15 @@ absl::Status RunUnderMaster(const ClusterClientOptions& options) {
     result = absl::UnavailableError("the master went away; load stopped");
     ctx.TryCancel();
   } else {
-    send_delta(true);
+    send_deltas(true);
     v1::WorkerMessage fin;
-    fin.mutable_finished()->set_users(rt->users());
-    fin.mutable_finished()->set_cpu_seconds(ProcessCpuSeconds() - cpu_before);
+    CpuTimes cpu = ProcessCpuTimes();
+    v1::Finished* f = fin.mutable_finished();
+    f->set_users(rt->users());
+    f->set_users_active(rt->users_started());
+    f->set_cpu_seconds(cpu.total() - cpu_before.total());
+    f->set_cpu_user_seconds(cpu.user - cpu_before.user);
+    f->set_cpu_system_seconds(cpu.system - cpu_before.system);
     write(fin);
     done.store(true);
     std::lock_guard<std::mutex> lock(write_mu);

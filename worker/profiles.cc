@@ -41,8 +41,20 @@ void Profile::Start(int64_t stop_ns) {
   stop_ns_ = stop_ns;
   stopped_ = false;
   // The first tick at a random point of the first interval (spec 9.4-10).
-  Schedule(client_->loop()->now_ns() +
-           static_cast<int64_t>(rng_.Uniform01() * static_cast<double>(interval_ns_)));
+  Schedule(After(client_->loop()->now_ns(), rng_.Uniform01()));
+}
+
+int64_t Profile::After(int64_t from_ns, double fraction_of_interval) const {
+  double gap_ns = fraction_of_interval * static_cast<double>(interval_ns_);
+  if (load_ == nullptr) return from_ns + static_cast<int64_t>(gap_ns);
+  return load_->Advance(from_ns, gap_ns / 1e9);
+}
+
+void Profile::Replan() {
+  if (stopped_) return;
+  if (timer_ != 0) client_->loop()->CancelTimer(timer_);
+  timer_ = 0;
+  Schedule(After(client_->loop()->now_ns(), rng_.Uniform01()));
 }
 
 void Profile::Stop() {
@@ -56,9 +68,13 @@ void Profile::Schedule(int64_t due_ns) {
   timer_ = client_->loop()->AddTimer(due_ns, [this, due_ns] {
     timer_ = 0;
     // Fixed rate; ticks missed while the loop was busy are skipped.
-    int64_t next = due_ns + interval_ns_;
+    int64_t next = After(due_ns, 1.0);
     int64_t now = client_->loop()->now_ns();
-    if (next <= now) next += ((now - next) / interval_ns_ + 1) * interval_ns_;
+    if (next <= now && load_ == nullptr) {
+      next += ((now - next) / interval_ns_ + 1) * interval_ns_;
+    } else if (next <= now) {
+      next = After(now, 1.0);
+    }
     Schedule(next);
     if (!client_->started() || client_->stopped()) return;
     if (Tick(due_ns)) ++operations_;

@@ -28,6 +28,7 @@
 #include "loadsim/v1/run_spec.pb.h"
 #include "worker/calendar_client.h"
 #include "worker/event_loop.h"
+#include "worker/factor_curve.h"
 
 namespace loadsim {
 
@@ -41,6 +42,11 @@ class Profile {
   // (0: never stops by itself).
   void Start(int64_t stop_ns = 0);
   void Stop();
+  // The phase's load factor (null: 100%): at 200% an interval of 60 s becomes 30 s
+  // (FactorCurve). `curve` must outlive the profile.
+  void SetLoadCurve(const FactorCurve* curve) { load_ = curve; }
+  // The load curve changed: re-plan the next tick from now.
+  void Replan();
   // Operations started (ticks that issued a request).
   int operations() const { return operations_; }
 
@@ -61,7 +67,10 @@ class Profile {
  private:
   void Schedule(int64_t due_ns);
 
+  int64_t After(int64_t from_ns, double fraction_of_interval) const;
+
   int64_t interval_ns_;
+  const FactorCurve* load_ = nullptr;
   int64_t stop_ns_ = 0;
   bool stopped_ = true;
   int operations_ = 0;

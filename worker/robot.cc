@@ -76,7 +76,23 @@ void Robot::Start(int64_t stop_ns) {
     return;
   }
   // Polygraph: a new robot's first request comes one gap after it starts.
-  next_due_ns_ = now + pacer_.NextGapNs(rng_);
+  next_due_ns_ = NextDue(now);
+  ScheduleNext();
+}
+
+int64_t Robot::NextDue(int64_t from_ns) {
+  int64_t gap = pacer_.NextGapNs(rng_);
+  if (load_ == nullptr) return from_ns + gap;
+  return load_->Advance(from_ns, static_cast<double>(gap) / 1e9);
+}
+
+void Robot::Replan() {
+  if (stopped_ || !pacer_.open_loop()) return;
+  if (timer_ != 0) {
+    loop_->CancelTimer(timer_);
+    timer_ = 0;
+  }
+  next_due_ns_ = NextDue(loop_->now_ns());
   ScheduleNext();
 }
 
@@ -93,7 +109,7 @@ void Robot::ScheduleNext() {
   timer_ = loop_->AddTimer(next_due_ns_, [this] {
     timer_ = 0;
     int64_t due = next_due_ns_;
-    next_due_ns_ += pacer_.NextGapNs(rng_);  // the schedule never depends on how fast responses come
+    next_due_ns_ = NextDue(due);  // the schedule never depends on how fast responses come
     Issue(due);
     ScheduleNext();
   });

@@ -21,6 +21,7 @@
 #include "common/selector.h"
 #include "loadsim/v1/run_spec.pb.h"
 #include "worker/http_auth.h"
+#include "worker/factor_curve.h"
 #include "worker/http_engine.h"
 #include "worker/pacer.h"
 #include "worker/recorder.h"
@@ -48,6 +49,11 @@ class Robot {
   void Start(int64_t stop_ns);
   // Stops submitting now.
   void Stop();
+  // The phase's load factor (null: 100%). Open-loop gaps are rescaled by it (FactorCurve);
+  // best-effort robots ignore it. `curve` must outlive the robot.
+  void SetLoadCurve(const FactorCurve* curve) { load_ = curve; }
+  // The load curve changed: re-plan the pending request from now (exact for Poisson).
+  void Replan();
   bool idle() const { return transport_->in_flight() == 0 && transport_->queued() == 0; }
 
   uint64_t submitted() const { return submitted_; }
@@ -57,6 +63,7 @@ class Robot {
         Recorder* recorder, RandomStream rng, SelectorSampler origins, SelectorSampler methods);
 
   void ScheduleNext();
+  int64_t NextDue(int64_t from_ns);
   void Issue(int64_t due_ns);
   void OnDone(int64_t due_ns, const std::string& method, HttpResponse& resp,
               const AuthExchange& auth);
@@ -69,6 +76,7 @@ class Robot {
   std::unique_ptr<HttpTransport> transport_;
   std::unique_ptr<AuthSession> auth_;  // null: no authentication
   Pacer pacer_ = Pacer::BestEffort();
+  const FactorCurve* load_ = nullptr;
   int64_t timeout_ns_ = 0;
   int outstanding_target_ = 1;
   int64_t next_due_ns_ = 0;

@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <thread>
 
@@ -17,6 +18,13 @@
 #include "worker/robot.h"
 
 namespace loadsim {
+
+CpuTimes ProcessCpuTimes() {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return {ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6,
+          ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6};
+}
 
 double ProcessCpuSeconds() {
   struct rusage ru;
@@ -71,13 +79,15 @@ class LoopThread {
 
   absl::Status AddRobots(const v1::RobotParams& params, uint64_t seed, uint64_t user,
                          const v1::Account* account, int64_t start_offset_ns) {
+    UserSlot& slot = SlotFor(user, start_offset_ns);
     for (int r = 0; r < params.robots(); ++r) {
       RandomStream limits_rng(DeriveSeed(seed, user, absl::StrCat("robot-limits#", r)));
       absl::StatusOr<std::unique_ptr<Robot>> robot = Robot::Create(
           params, loop_.get(), MakeTransport(params, limits_rng), recorder_.get(), seed, user, r,
           account);
       if (!robot.ok()) return robot.status();
-      starts_.push_back({start_offset_ns, robot->get()});
+      (*robot)->SetLoadCurve(&load_);
+      slot.robots.push_back(robot->get());
       robots_.push_back(*std::move(robot));
     }
     return absl::OkStatus();
@@ -110,32 +120,30 @@ class LoopThread {
         std::make_unique<ConnectionPool>(engine_.get(), ConnectionLimits{}), recorder_.get());
     if (!c.ok()) return c.status();
     CalendarClient* cc = c->get();
+    UserSlot& slot = SlotFor(user, start_offset_ns);
     calendar_clients_.push_back(*std::move(c));
-    calendar_starts_.push_back({start_offset_ns, cc});
+    slot.clients.push_back(cc);
     for (int i = 0; i < client.profiles_size(); ++i) {
       absl::StatusOr<std::unique_ptr<Profile>> p = CreateProfile(
           client.profiles(i), cc,
           DeriveSeed(spec.seed(), user, absl::StrCat("profile#", j, "#", i)));
       if (!p.ok()) return p.status();
       if (*p == nullptr) continue;  // disabled
-      profile_starts_.push_back({start_offset_ns, p->get()});
+      (*p)->SetLoadCurve(&load_);
+      slot.profiles.push_back(p->get());
       profiles_.push_back(*std::move(p));
     }
     return absl::OkStatus();
   }
 
   void Run(int64_t start_ns, int64_t stop_ns) {
-    for (const auto& [offset, robot] : starts_) {
-      Robot* r = robot;
-      loop_->AddTimer(start_ns + offset, [r, stop_ns] { r->Start(stop_ns); });
-    }
-    for (const auto& [offset, client] : calendar_starts_) {
-      CalendarClient* c = client;
-      loop_->AddTimer(start_ns + offset, [c, stop_ns] { c->Start(stop_ns); });
-    }
-    for (const auto& [offset, profile] : profile_starts_) {
-      Profile* p = profile;
-      loop_->AddTimer(start_ns + offset, [p, stop_ns] { p->Start(stop_ns); });
+    stop_ns_ = stop_ns;
+    for (UserSlot& slot : users_) {
+      UserSlot* u = &slot;
+      loop_->AddTimer(start_ns + slot.arrival_offset_ns, [this, u] {
+        u->arrived = true;
+        UpdateUser(*u, LiveLimit(loop_->now_ns()));
+      });
     }
     ScheduleCut(start_ns + owner_->interval_ns_);
     loop_->Run(stop_ns);
@@ -146,7 +154,7 @@ class LoopThread {
       loop_->Run(std::min(owner_->drain_until_ns_.load(), loop_->now_ns() + 10000000));
       owner_->in_flight_.store(engine_->in_flight());
     }
-    owner_->HandOver(recorder_->TakeDelta());
+    owner_->HandOver(phase_, recorder_->TakeDelta());
   }
 
   void RequestStop() {
@@ -154,7 +162,97 @@ class LoopThread {
     loop_->Stop();
   }
 
+  // Called on any thread; applied on the loop thread.
+  void ApplyPhase(const v1::PhaseChange& change) {
+    loop_->Post([this, change] {
+      int64_t now = loop_->UpdateNow();
+      if (change.phase_index() != phase_) {
+        owner_->HandOver(phase_, recorder_->TakeDelta());
+        phase_ = change.phase_index();
+      }
+      load_ = FactorCurve(now, change.load_factor(), change.load_slope_per_s(), change.load_lo(),
+                          change.load_hi());
+      populus_ = FactorCurve(now, change.populus_factor(), change.populus_slope_per_s(),
+                             change.populus_lo(), change.populus_hi());
+      total_users_ = change.total_users();
+      for (auto& robot : robots_) robot->Replan();
+      for (auto& profile : profiles_) profile->Replan();
+      UpdatePopulation();
+    });
+  }
+
  private:
+  // One simulated user of this thread: everything that starts and stops with it.
+  struct UserSlot {
+    uint64_t user = 0;
+    int64_t arrival_offset_ns = 0;
+    bool arrived = false;
+    bool live = false;
+    bool ever_live = false;
+    std::vector<Robot*> robots;
+    std::vector<CalendarClient*> clients;
+    std::vector<Profile*> profiles;
+  };
+
+  UserSlot& SlotFor(uint64_t user, int64_t arrival_offset_ns) {
+    if (users_.empty() || users_.back().user != user) {
+      users_.emplace_back();
+      users_.back().user = user;
+      users_.back().arrival_offset_ns = arrival_offset_ns;
+    }
+    return users_.back();
+  }
+
+  // Users n < limit may be live (Polygraph: round(pf * N), at least 1 when pf > 0).
+  uint64_t LiveLimit(int64_t now) const {
+    if (total_users_ == 0) return UINT64_MAX;  // no phases: everyone
+    double pf = populus_.At(now);
+    if (pf <= 0) return 0;
+    double n = std::round(pf * static_cast<double>(total_users_));
+    return std::max<uint64_t>(1, static_cast<uint64_t>(n));
+  }
+
+  void UpdateUser(UserSlot& u, uint64_t limit) {
+    bool want = u.arrived && u.user < limit;
+    if (want == u.live) return;
+    u.live = want;
+    if (want) {
+      owner_->users_alive_.fetch_add(1);
+      if (!u.ever_live) owner_->users_started_.fetch_add(1);
+      u.ever_live = true;
+      for (Robot* r : u.robots) r->Start(stop_ns_);
+      for (CalendarClient* c : u.clients) c->Start(stop_ns_);
+      for (Profile* p : u.profiles) p->Start(stop_ns_);
+    } else {
+      owner_->users_alive_.fetch_sub(1);
+      for (Robot* r : u.robots) r->Stop();
+      for (Profile* p : u.profiles) p->Stop();
+      for (CalendarClient* c : u.clients) c->Stop();
+    }
+  }
+
+  // Applies the populus curve now and plans the next change of the live-user limit.
+  void UpdatePopulation() {
+    if (population_timer_ != 0) loop_->CancelTimer(population_timer_);
+    population_timer_ = 0;
+    int64_t now = loop_->now_ns();
+    uint64_t limit = LiveLimit(now);
+    for (UserSlot& u : users_) UpdateUser(u, limit);
+    if (total_users_ == 0 || populus_.constant()) return;
+    // The limit changes where pf * total crosses the next half-integer (round()).
+    double total = static_cast<double>(total_users_);
+    double up = (std::min<double>(limit, total) + 0.5) / total;
+    double down = (static_cast<double>(limit) - 0.5) / total;
+    int64_t next = std::min(populus_.FirstTime(now + 1, up, false),
+                            limit > 1 ? populus_.FirstTime(now + 1, down, true)
+                                      : populus_.FirstTime(now + 1, 1e-12, true));
+    if (next == FactorCurve::kNever || next >= stop_ns_) return;
+    population_timer_ = loop_->AddTimer(next, [this] {
+      population_timer_ = 0;
+      UpdatePopulation();
+    });
+  }
+
   void StopAll() {
     for (auto& robot : robots_) robot->Stop();
     for (auto& profile : profiles_) profile->Stop();
@@ -163,7 +261,7 @@ class LoopThread {
 
   void ScheduleCut(int64_t at) {
     loop_->AddTimer(at, [this, at] {
-      owner_->HandOver(recorder_->TakeDelta());
+      owner_->HandOver(phase_, recorder_->TakeDelta());
       owner_->in_flight_.store(engine_->in_flight());
       ScheduleCut(at + owner_->interval_ns_);
     });
@@ -185,10 +283,14 @@ class LoopThread {
   std::unique_ptr<EventLoop> loop_;
   std::unique_ptr<HttpEngine> engine_;
   std::unique_ptr<Recorder> recorder_;
-  std::vector<std::pair<int64_t, Robot*>> starts_;
+  std::vector<UserSlot> users_;
+  FactorCurve load_;     // the phase's load factor (100% without phases)
+  FactorCurve populus_;  // the phase's populus factor
+  uint64_t total_users_ = 0;  // all workers' users; 0 = no phases, everyone live
+  int phase_ = 0;
+  int64_t stop_ns_ = 0;
+  EventLoop::TimerId population_timer_ = 0;
   std::vector<std::unique_ptr<Robot>> robots_;  // destroyed before engine_ (declared after)
-  std::vector<std::pair<int64_t, CalendarClient*>> calendar_starts_;
-  std::vector<std::pair<int64_t, Profile*>> profile_starts_;
   // Destroyed in reverse order: profiles_, then calendar_clients_, both before engine_.
   std::vector<std::unique_ptr<CalendarClient>> calendar_clients_;
   std::vector<std::unique_ptr<Profile>> profiles_;
@@ -264,16 +366,27 @@ void WorkerRuntime::Abort() {
   RequestStop();
 }
 
-void WorkerRuntime::HandOver(LabelMap delta) {
+void WorkerRuntime::HandOver(int phase, LabelMap delta) {
+  if (delta.empty()) return;
   std::lock_guard<std::mutex> lock(mu_);
-  MergeInto(pending_, delta);
+  MergeInto(pending_[phase], delta);
+}
+
+std::map<int, LabelMap> WorkerRuntime::TakeDeltas() {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::map<int, LabelMap> out;
+  out.swap(pending_);
+  return out;
 }
 
 LabelMap WorkerRuntime::TakeDelta() {
-  std::lock_guard<std::mutex> lock(mu_);
   LabelMap out;
-  out.swap(pending_);
+  for (auto& [phase, delta] : TakeDeltas()) MergeInto(out, delta);
   return out;
+}
+
+void WorkerRuntime::ApplyPhase(const v1::PhaseChange& change) {
+  for (auto& t : threads_) t->ApplyPhase(change);
 }
 
 }  // namespace loadsim

@@ -4,13 +4,18 @@
 // User n runs on thread n mod N with all of its clients; each client type comes from the
 // original's weighted cycle, and its start offset from the arrival policy (group n/groupSize
 // starts at group x interval). Every thread cuts its statistics into a delta once per interval
-// and hands it over under a mutex; TakeDelta() collects what the threads handed over. Run()
+// and hands it over under a mutex; TakeDelta() collects what the threads handed over, keyed by
+// phase. ApplyPhase() moves every thread into a phase: each cuts its statistics first (so a
+// delta belongs to one phase), then applies the phase's load curve to robots and profiles and
+// its populus curve to users (user n is live while n < round(pf * total users); live users
+// that arrived run, the others are stopped; without phases everyone is live). Run()
 // blocks on the calling thread while the loop threads work. Thread-safety: Run() once, from one
 // thread; RequestStop(), Abort(), TakeDelta() and the counters from any thread.
 #ifndef LOADSIM_WORKER_RUNTIME_H_
 #define LOADSIM_WORKER_RUNTIME_H_
 
 #include <atomic>
+#include <map>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -19,6 +24,7 @@
 #include "absl/status/statusor.h"
 #include "loadsim/v1/cluster.pb.h"
 #include "loadsim/v1/run_spec.pb.h"
+#include "worker/factor_curve.h"
 #include "worker/recorder.h"
 
 namespace loadsim {
@@ -27,6 +33,12 @@ class LoopThread;
 
 // Process CPU (user + system) seconds so far.
 double ProcessCpuSeconds();
+struct CpuTimes {
+  double user = 0;
+  double system = 0;
+  double total() const { return user + system; }
+};
+CpuTimes ProcessCpuTimes();
 
 // The index of the client type of client j of user n: element (n * clientsPerUser + j) mod
 // sum(weights) of the weight-expanded type list (calendarserver-sim.md 2.3).
@@ -53,24 +65,34 @@ class WorkerRuntime {
   // Stop now without draining.
   void Abort();
 
-  // Statistics handed over by the threads since the previous call.
+  // Enters the phase (or updates its factors); thread-safe, applied by each thread at once.
+  void ApplyPhase(const v1::PhaseChange& change);
+
+  // Statistics handed over by the threads since the previous call, per phase index.
+  std::map<int, LabelMap> TakeDeltas();
+  // All phases merged (standalone use).
   LabelMap TakeDelta();
   uint64_t users() const { return users_; }
+  // Users live now, and users that were live at some point of the run.
+  uint64_t users_alive() const { return users_alive_.load(); }
+  uint64_t users_started() const { return users_started_.load(); }
   uint64_t in_flight() const { return in_flight_.load(); }
 
  private:
   WorkerRuntime() = default;
-  void HandOver(LabelMap delta);
+  void HandOver(int phase, LabelMap delta);
 
   std::vector<std::unique_ptr<LoopThread>> threads_;
   std::vector<v1::AssignedUser> assigned_;
   uint64_t users_ = 0;
   int64_t interval_ns_ = 1000000000;
   std::atomic<uint64_t> in_flight_{0};
+  std::atomic<uint64_t> users_alive_{0};
+  std::atomic<uint64_t> users_started_{0};
   std::atomic<bool> abort_{false};
   std::atomic<int64_t> drain_until_ns_{0};
   std::mutex mu_;
-  LabelMap pending_;  // guarded by mu_
+  std::map<int, LabelMap> pending_;  // guarded by mu_
   friend class LoopThread;
 };
 
