@@ -7,6 +7,7 @@ namespace loadsim {
 
 std::string Location::ToString() const {
   if (line <= 0) return file;
+  if (column > 0) return absl::StrCat(file, ":", line, ":", column);
   return absl::StrCat(file, ":", line);
 }
 

@@ -16,11 +16,13 @@
 namespace loadsim {
 
 // A position in a configuration file. line is 1-based; 0 means "the file as a whole".
+// column is 1-based where the reader knows it (PGL workloads); 0 means unknown.
 struct Location {
   std::string file;
   int line = 0;
+  int column = 0;
 
-  std::string ToString() const;  // "file:line" or "file"
+  std::string ToString() const;  // "file:line:column", "file:line" or "file"
 };
 
 struct Diagnostic {
