@@ -1,5 +1,6 @@
 #include "common/thresholds.h"
 
+#include <cmath>
 #include <initializer_list>
 #include <optional>
 #include <string>
@@ -9,6 +10,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/json.h"
+#include "common/rules.h"
+#include "common/units.h"
 
 namespace loadsim {
 namespace {
@@ -203,6 +206,72 @@ void ReadSectionOr(const Value& root, const std::string& name, v1::ThresholdTabl
   }
 }
 
+// A required non-empty string under `key` of `item`; nullptr (error reported) otherwise.
+const Value* RequiredString(const Value& item, absl::string_view key, absl::string_view path,
+                            Diagnostics* diags) {
+  const Value* v = item.Find(key);
+  const std::string key_path = Join(path, key);
+  if (v == nullptr) {
+    diags->Error(item.location(), key_path, "required key is missing");
+  } else if (!v->is(Value::Type::kString) || v->string_value().empty()) {
+    diags->Error(v->location(), key_path,
+                 absl::StrCat("must be a non-empty string (found ", v->type_name(), ")"));
+    v = nullptr;
+  }
+  return v;
+}
+
+// Reads one item of "rules" into `rule` (errors reported).
+void ReadRule(const Value& item, const std::string& path, absl::string_view source,
+              v1::RuleSpec* rule, Diagnostics* diags) {
+  if (!ExpectType(item, Value::Type::kDict, path, diags)) return;
+  WarnUnknownKeys(item, path, {"label", "expr", "min_samples", "abort_after"}, diags);
+  rule->mutable_origin()->set_file(std::string(source));
+  rule->mutable_origin()->set_line(item.location().line);
+  if (const Value* label = RequiredString(item, "label", path, diags)) {
+    rule->set_label(label->string_value());
+  }
+  if (const Value* expr = RequiredString(item, "expr", path, diags)) {
+    absl::Status st = ParseRuleExpr(expr->string_value(), rule);
+    if (!st.ok()) diags->Error(expr->location(), Join(path, "expr"), st.message());
+    rule->set_min_samples(DefaultMinSamples(*rule));
+  }
+  if (const Value* min = item.Find("min_samples")) {
+    const std::string key_path = Join(path, "min_samples");
+    std::optional<double> n = Number(*min, key_path, diags);
+    if (n && !(*n >= 0 && *n < 1e15 && std::floor(*n) == *n)) {
+      diags->Error(min->location(), key_path,
+                   absl::StrCat("min_samples ", *n, " must be a whole number >= 0"));
+    } else if (n) {
+      rule->set_min_samples(static_cast<uint64_t>(*n));
+    }
+  }
+  if (const Value* abort = item.Find("abort_after")) {
+    const std::string key_path = Join(path, "abort_after");
+    if (!abort->is(Value::Type::kString)) {
+      diags->Error(abort->location(), key_path,
+                   absl::StrCat("must be a time such as \"30s\" (found ", abort->type_name(), ")"));
+    } else if (absl::StatusOr<double> t = ParseTime(abort->string_value()); !t.ok()) {
+      diags->Error(abort->location(), key_path, t.status().message());
+    } else if (!(*t > 0)) {
+      diags->Error(abort->location(), key_path,
+                   absl::StrCat("\"", abort->string_value(), "\" must be a positive time"));
+    } else {
+      rule->set_abort_after_seconds(*t);
+    }
+  }
+}
+
+// Reads the optional top-level "rules" array into `out` (errors reported).
+void ReadRules(const Value& root, absl::string_view source, Diagnostics* diags,
+               v1::Thresholds* out) {
+  const Value* rules = root.Find("rules");
+  if (rules == nullptr || !ExpectType(*rules, Value::Type::kArray, "rules", diags)) return;
+  for (size_t i = 0; i < rules->size(); ++i) {
+    ReadRule(rules->items()[i], absl::StrCat("rules[", i, "]"), source, out->add_rules(), diags);
+  }
+}
+
 // Reads `path` as JSON and validates it with `from_value`.
 template <typename T>
 std::optional<T> LoadJsonFile(const std::string& path, Diagnostics* diags,
@@ -233,12 +302,13 @@ std::optional<v1::Thresholds> ThresholdsFromValue(const Value& root, absl::strin
           diags)) {
     return std::nullopt;
   }
-  WarnUnknownKeys(root, "", {"requests", "operations"}, diags);
+  WarnUnknownKeys(root, "", {"requests", "operations", "rules"}, diags);
   const int errors_before = diags->error_count();
   v1::Thresholds out;
   ReadSectionOr(root, "requests", BuiltinRequestThresholds, source, diags, out.mutable_requests());
   ReadSectionOr(root, "operations", BuiltinOperationThresholds, source, diags,
                 out.mutable_operations());
+  ReadRules(root, source, diags, &out);
   if (diags->error_count() != errors_before) return std::nullopt;
   return out;
 }

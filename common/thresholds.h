@@ -28,10 +28,14 @@ v1::ThresholdTable BuiltinRequestThresholds();
 
 // Reads thresholds.json:
 //   {"requests":   {"limits": [...], "thresholds": {"default": [...], "<label>": [...]}},
-//    "operations": {...}}
+//    "operations": {...},
+//    "rules": [{"label": "PUT{event}" or "*", "expr": "p99 < 500ms", "min_samples": 20,
+//               "abort_after": "30s"}, ...]}
 // Limits must be positive and strictly increasing; every row needs one percentage in [0, 100]
 // per limit; each present section needs a "default" row. An absent section is filled with the
-// built-in table. Unknown keys are warnings. nullopt if any error was found (all reported).
+// built-in table. "rules" is optional (common/rules.h has the expression grammar): label and
+// expr are required, min_samples defaults to DefaultMinSamples(), abort_after is a positive
+// PGL time. Unknown keys are warnings. nullopt if any error was found (all reported).
 std::optional<v1::Thresholds> LoadThresholds(const std::string& path, Diagnostics* diags);
 
 // The same validation for an already parsed document; `source` is recorded in each table read

@@ -51,6 +51,25 @@ TEST(ShippedConfigsTest, ThresholdsJson) {
   EXPECT_EQ(ThresholdRowFor(o, "startup: x").label(), "default");
 }
 
+// The strict example: the shipped tables plus rules that a run against a real server fails
+// (no server answers every request in under 1 ms).
+TEST(ShippedConfigsTest, StrictThresholdsJson) {
+  Diagnostics diags;
+  std::optional<v1::Thresholds> strict =
+      LoadThresholds(kConfigs + "thresholds-strict.json", &diags);
+  ASSERT_TRUE(strict.has_value()) << diags.ToStatus();
+  EXPECT_THAT(DiagnosticMessages(diags), IsEmpty());
+  std::optional<v1::Thresholds> shipped = LoadThresholds(kConfigs + "thresholds.json", &diags);
+  ASSERT_TRUE(shipped.has_value());
+  EXPECT_EQ(strict->requests().rows_size(), shipped->requests().rows_size());
+  EXPECT_EQ(strict->operations().rows_size(), shipped->operations().rows_size());
+  EXPECT_EQ(shipped->rules_size(), 0);
+  ASSERT_EQ(strict->rules_size(), 4);
+  EXPECT_EQ(strict->rules(0).label(), "*");
+  EXPECT_EQ(strict->rules(0).metric(), "quantile");
+  EXPECT_DOUBLE_EQ(strict->rules(0).bound(), 0.001);
+}
+
 TEST(ShippedConfigsTest, BenchmarksJson) {
   Diagnostics diags;
   std::optional<v1::Benchmarks> b = LoadBenchmarks(kConfigs + "benchmarks.json", &diags);

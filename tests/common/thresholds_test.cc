@@ -201,7 +201,7 @@ TEST(LoadThresholdsTest, UnknownKeysAreWarnings) {
   EXPECT_THAT(DiagnosticMessages(diags),
               ElementsAre(absl::StrCat(path,
                                        ":3: warning: reqests: unknown key ignored "
-                                       "(expected requests, operations)"),
+                                       "(expected requests, operations, rules)"),
                           absl::StrCat(path,
                                        ":2: warning: requests.extra: unknown key ignored "
                                        "(expected limits, thresholds)")));
@@ -228,6 +228,210 @@ TEST(LoadThresholdsTest, MissingFile) {
   std::string path = ::testing::TempDir() + "/no/such/thresholds.json";
   EXPECT_FALSE(LoadThresholds(path, &diags).has_value());
   EXPECT_THAT(DiagnosticMessages(diags), ElementsAre(HasSubstr(path)));
+}
+
+// The errors of a thresholds file whose "rules" array holds `items` (the array's first item
+// starts on line 2).
+std::vector<std::string> RuleErrors(absl::string_view items) {
+  return ThresholdErrors(absl::StrCat("{\"rules\": [\n", items, "]}"));
+}
+
+TEST(LoadThresholdsRulesTest, ReadsRulesWithDefaultsAndOrigins) {
+  std::string path = WriteTemp(R"({
+  "rules": [
+    {"label": "PUT{event}", "expr": "p99 < 500ms"},
+    {"label": "*", "expr": "failed<=1%", "min_samples": 100, "abort_after": "30s"},
+    {"label": "GET{event}", "expr": " p99.9 >= 2sec "},
+    {"label": "*", "expr": "rate > 10/sec"},
+    {"label": "poll", "expr": "count >= 5"},
+    {"label": "*", "expr": "mean < 0.25s", "min_samples": 0},
+    {"label": "*", "expr": "max < 1min"},
+    {"label": "*", "expr": "failed < 0.05"}
+  ]
+})");
+  Diagnostics diags;
+  std::optional<v1::Thresholds> t = LoadThresholds(path, &diags);
+  ASSERT_TRUE(t.has_value()) << diags.ToStatus();
+  EXPECT_THAT(diags.entries(), IsEmpty());
+  EXPECT_EQ(t->requests().source(), "built-in");
+  ASSERT_EQ(t->rules_size(), 8);
+  const v1::RuleSpec& p99 = t->rules(0);
+  EXPECT_EQ(p99.label(), "PUT{event}");
+  EXPECT_EQ(p99.expr(), "p99 < 500ms");
+  EXPECT_EQ(p99.metric(), "quantile");
+  EXPECT_DOUBLE_EQ(p99.quantile(), 0.99);
+  EXPECT_EQ(p99.op(), "<");
+  EXPECT_DOUBLE_EQ(p99.bound(), 0.5);
+  EXPECT_EQ(p99.min_samples(), 20u);
+  EXPECT_EQ(p99.abort_after_seconds(), 0);
+  EXPECT_EQ(p99.origin().file(), path);
+  EXPECT_EQ(p99.origin().line(), 3);
+
+  const v1::RuleSpec& failed = t->rules(1);
+  EXPECT_EQ(failed.label(), "*");
+  EXPECT_EQ(failed.metric(), "failed");
+  EXPECT_EQ(failed.op(), "<=");
+  EXPECT_DOUBLE_EQ(failed.bound(), 0.01);
+  EXPECT_EQ(failed.min_samples(), 100u);
+  EXPECT_DOUBLE_EQ(failed.abort_after_seconds(), 30);
+  EXPECT_EQ(failed.origin().line(), 4);
+
+  EXPECT_DOUBLE_EQ(t->rules(2).quantile(), 0.999);
+  EXPECT_EQ(t->rules(2).op(), ">=");
+  EXPECT_DOUBLE_EQ(t->rules(2).bound(), 2);
+  EXPECT_EQ(t->rules(3).metric(), "rate");
+  EXPECT_DOUBLE_EQ(t->rules(3).bound(), 10);
+  EXPECT_EQ(t->rules(3).min_samples(), 0u);  // count and rate need no samples
+  EXPECT_EQ(t->rules(4).metric(), "count");
+  EXPECT_DOUBLE_EQ(t->rules(4).bound(), 5);
+  EXPECT_EQ(t->rules(4).min_samples(), 0u);
+  EXPECT_EQ(t->rules(5).metric(), "mean");
+  EXPECT_EQ(t->rules(5).min_samples(), 0u);
+  EXPECT_EQ(t->rules(6).metric(), "max");
+  EXPECT_DOUBLE_EQ(t->rules(6).bound(), 60);
+  EXPECT_DOUBLE_EQ(t->rules(7).bound(), 0.05);
+}
+
+TEST(LoadThresholdsRulesTest, RulesMustBeAnArray) {
+  EXPECT_THAT(ThresholdErrors("{\n\"rules\": {}}"),
+              ElementsAre("F:2: rules: must be an array (found dict)"));
+}
+
+TEST(LoadThresholdsRulesTest, RuleMustBeAnObject) {
+  EXPECT_THAT(RuleErrors("\"p99 < 1s\""),
+              ElementsAre("F:2: rules[0]: must be an object (found string)"));
+}
+
+TEST(LoadThresholdsRulesTest, LabelAndExprAreRequired) {
+  EXPECT_THAT(RuleErrors("{}"), ElementsAre("F:2: rules[0].label: required key is missing",
+                                            "F:2: rules[0].expr: required key is missing"));
+}
+
+TEST(LoadThresholdsRulesTest, LabelMustBeANonEmptyString) {
+  EXPECT_THAT(RuleErrors("{\"label\":\n 3, \"expr\": \"p99 < 1s\"}"),
+              ElementsAre("F:3: rules[0].label: must be a non-empty string (found integer)"));
+  EXPECT_THAT(RuleErrors("{\"label\": \"\", \"expr\": \"p99 < 1s\"}"),
+              ElementsAre("F:2: rules[0].label: must be a non-empty string (found string)"));
+}
+
+TEST(LoadThresholdsRulesTest, ExprMustBeAString) {
+  EXPECT_THAT(RuleErrors("{\"label\": \"*\", \"expr\": [1]}"),
+              ElementsAre("F:2: rules[0].expr: must be a non-empty string (found array)"));
+}
+
+TEST(LoadThresholdsRulesTest, UnknownMetric) {
+  EXPECT_THAT(RuleErrors("{\"label\": \"*\", \"expr\": \"p99 < 1s\"},\n"
+                         "{\"label\": \"*\", \"expr\": \"p50 < 1s\"},\n"
+                         "{\"label\": \"*\",\n \"expr\": \"p1000 < 1s\"}"),
+              ElementsAre("F:5: rules[2].expr: unknown metric \"p1000\" (expected p<N> with "
+                          "0 < N < 100, mean, max, failed, rate, count)"));
+  for (const char* metric : {"p0", "p100", "P99", "median", "p", "p9x", "p1.2.3"}) {
+    EXPECT_THAT(RuleErrors(absl::StrCat("{\"label\": \"*\", \"expr\": \"", metric, " < 1s\"}")),
+                ElementsAre(HasSubstr(absl::StrCat("rules[0].expr: unknown metric \"", metric,
+                                                   "\""))))
+        << metric;
+  }
+}
+
+TEST(LoadThresholdsRulesTest, ExprMustStartWithAMetric) {
+  EXPECT_THAT(RuleErrors("{\"label\": \"*\", \"expr\": \"< 1s\"}"),
+              ElementsAre(HasSubstr("F:2: rules[0].expr: \"< 1s\" does not start with a metric")));
+  EXPECT_THAT(RuleErrors("{\"label\": \"*\", \"expr\": \"  \"}"),
+              ElementsAre("F:2: rules[0].expr: empty expression (expected <metric> <op> "
+                          "<bound>, e.g. \"p99 < 500ms\")"));
+}
+
+TEST(LoadThresholdsRulesTest, OperatorIsRequired) {
+  EXPECT_THAT(RuleErrors("{\"label\": \"*\", \"expr\": \"p99 = 1s\"}"),
+              ElementsAre("F:2: rules[0].expr: expected an operator (<, <=, >, >=) after "
+                          "\"p99\" in \"p99 = 1s\""));
+  EXPECT_THAT(RuleErrors("{\"label\": \"*\", \"expr\": \"mean 1s\"}"),
+              ElementsAre(HasSubstr("expected an operator (<, <=, >, >=) after \"mean\"")));
+}
+
+TEST(LoadThresholdsRulesTest, BoundIsRequired) {
+  EXPECT_THAT(RuleErrors("{\"label\": \"*\", \"expr\": \"p99 <= \"}"),
+              ElementsAre("F:2: rules[0].expr: missing the bound after \"<=\" in \"p99 <=\""));
+}
+
+TEST(LoadThresholdsRulesTest, LatencyBoundNeedsAUnit) {
+  EXPECT_THAT(RuleErrors("{\"label\": \"*\", \"expr\": \"p99 < 500\"}"),
+              ElementsAre("F:2: rules[0].expr: bound \"500\": a latency needs a unit (ms, s, "
+                          "sec, min), e.g. 500ms"));
+}
+
+TEST(LoadThresholdsRulesTest, LatencyBoundMustBeATime) {
+  EXPECT_THAT(RuleErrors("{\"label\": \"*\", \"expr\": \"max < 5xs\"}"),
+              ElementsAre(HasSubstr("F:2: rules[0].expr: invalid time \"5xs\": unknown suffix")));
+  EXPECT_THAT(RuleErrors("{\"label\": \"*\", \"expr\": \"mean > -5ms\"}"),
+              ElementsAre("F:2: rules[0].expr: bound \"-5ms\" must not be negative"));
+}
+
+TEST(LoadThresholdsRulesTest, FailedBoundMustBeAFraction) {
+  EXPECT_THAT(RuleErrors("{\"label\": \"*\", \"expr\": \"failed < 150%\"}"),
+              ElementsAre("F:2: rules[0].expr: bound \"150%\" is not a fraction in [0, 1] or a "
+                          "percentage up to 100%"));
+  EXPECT_THAT(RuleErrors("{\"label\": \"*\", \"expr\": \"failed < 1ms\"}"),
+              ElementsAre(HasSubstr("F:2: rules[0].expr: invalid ratio \"1ms\"")));
+}
+
+TEST(LoadThresholdsRulesTest, RateBoundMustBeARate) {
+  EXPECT_THAT(RuleErrors("{\"label\": \"*\", \"expr\": \"rate > 10/x\"}"),
+              ElementsAre(HasSubstr("F:2: rules[0].expr: invalid rate \"10/x\"")));
+  EXPECT_THAT(RuleErrors("{\"label\": \"*\", \"expr\": \"rate > -1\"}"),
+              ElementsAre("F:2: rules[0].expr: bound \"-1\" must not be negative"));
+}
+
+TEST(LoadThresholdsRulesTest, CountBoundMustBeAWholeNumber) {
+  for (const char* bound : {"1.5", "-2", "ten", "5/sec"}) {
+    EXPECT_THAT(RuleErrors(absl::StrCat("{\"label\": \"*\", \"expr\": \"count > ", bound, "\"}")),
+                ElementsAre(absl::StrCat("F:2: rules[0].expr: bound \"", bound,
+                                         "\" must be a whole number >= 0")))
+        << bound;
+  }
+}
+
+TEST(LoadThresholdsRulesTest, MinSamplesMustBeAWholeNumber) {
+  EXPECT_THAT(RuleErrors("{\"label\": \"*\", \"expr\": \"p99 < 1s\",\n \"min_samples\": -1}"),
+              ElementsAre("F:3: rules[0].min_samples: min_samples -1 must be a whole number >= 0"));
+  EXPECT_THAT(RuleErrors("{\"label\": \"*\", \"expr\": \"p99 < 1s\", \"min_samples\": 2.5}"),
+              ElementsAre("F:2: rules[0].min_samples: min_samples 2.5 must be a whole number >= 0"));
+  EXPECT_THAT(RuleErrors("{\"label\": \"*\", \"expr\": \"p99 < 1s\", \"min_samples\": \"9\"}"),
+              ElementsAre("F:2: rules[0].min_samples: must be a number (found string)"));
+}
+
+TEST(LoadThresholdsRulesTest, AbortAfterMustBeAPositiveTime) {
+  EXPECT_THAT(RuleErrors("{\"label\": \"*\", \"expr\": \"p99 < 1s\",\n \"abort_after\": 30}"),
+              ElementsAre("F:3: rules[0].abort_after: must be a time such as \"30s\" (found "
+                          "integer)"));
+  EXPECT_THAT(RuleErrors("{\"label\": \"*\", \"expr\": \"p99 < 1s\", \"abort_after\": \"0s\"}"),
+              ElementsAre("F:2: rules[0].abort_after: \"0s\" must be a positive time"));
+  EXPECT_THAT(RuleErrors("{\"label\": \"*\", \"expr\": \"p99 < 1s\", \"abort_after\": \"30 x\"}"),
+              ElementsAre(HasSubstr("F:2: rules[0].abort_after: invalid time \"30 x\"")));
+}
+
+TEST(LoadThresholdsRulesTest, UnknownRuleKeysAreWarnings) {
+  std::string path = WriteTemp(
+      "{\"rules\": [{\"label\": \"*\", \"expr\": \"p99 < 1s\",\n \"abortOnFail\": true}]}");
+  Diagnostics diags;
+  std::optional<v1::Thresholds> t = LoadThresholds(path, &diags);
+  ASSERT_TRUE(t.has_value()) << diags.ToStatus();
+  EXPECT_THAT(DiagnosticMessages(diags),
+              ElementsAre(absl::StrCat(path,
+                                       ":2: warning: rules[0].abortOnFail: unknown key ignored "
+                                       "(expected label, expr, min_samples, abort_after)")));
+  EXPECT_EQ(t->rules_size(), 1);
+}
+
+TEST(LoadThresholdsRulesTest, ReportsEveryBadRule) {
+  EXPECT_THAT(RuleErrors("{\"label\": \"*\", \"expr\": \"p99 < 1s\"},\n"
+                         "{\"label\": \"*\", \"expr\": \"p99 < 1\"},\n"
+                         "{\"label\": \"*\", \"expr\": \"mean ~ 1s\", \"min_samples\": -3},\n"
+                         "{\"expr\": \"count > 1\"}"),
+              ElementsAre(HasSubstr("F:3: rules[1].expr: bound \"1\""),
+                          HasSubstr("F:4: rules[2].expr: expected an operator"),
+                          HasSubstr("F:4: rules[2].min_samples: min_samples -3"),
+                          "F:5: rules[3].label: required key is missing"));
 }
 
 TEST(ThresholdRowForTest, FindsLabelOrFallsBackToDefault) {
