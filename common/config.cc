@@ -15,8 +15,10 @@
 #include "common/dict_reader.h"
 #include "common/distribution_config.h"
 #include "common/file_util.h"
+#include "common/phases.h"
 #include "common/plist.h"
 #include "common/registry.h"
+#include "common/robot_config.h"
 #include "common/selector.h"
 #include "common/thresholds.h"
 #include "common/units.h"
@@ -129,8 +131,16 @@ class ConfigLoader {
       if (!c.ok()) return c.status();
       clients_doc = *std::move(c);
     }
+    return LoadFrom(*config, clients_doc ? &*clients_doc : nullptr);
+  }
+
+  // The same from documents already read (the PGL front end builds them); `clients_doc` may be
+  // null. An empty files_.config_path leaves RunSpec.config_file empty.
+  absl::StatusOr<LoadedConfig> LoadFrom(const Value& config_doc, const Value* clients_doc) {
+    const Value* config = &config_doc;
     v1::RunSpec& spec = out_.spec;
-    spec.set_config_file(AbsolutePath(files_.config_path, ""));
+    spec.set_config_file(files_.config_path.empty() ? ""
+                                                    : AbsolutePath(files_.config_path, ""));
     spec.set_clients_file(files_.clients_path.empty() ? ""
                                                       : AbsolutePath(files_.clients_path, ""));
     spec.set_seed(files_.seed);
@@ -159,6 +169,7 @@ class ConfigLoader {
     ReadAccounts(top);
     ReadObservers(top);
     ReadWorkers(top);
+    ReadPhases(top, &diags_, spec.mutable_phases());
     for (absl::string_view internal : {"workerID", "workerCount"}) {
       if (top.Get(internal) != nullptr) {
         top.Warning(internal, "set by the master for each worker; the value here is ignored");
@@ -457,6 +468,7 @@ class ConfigLoader {
     params.Error("http_engine", absl::StrCat("must be \"auto\" or \"curl\", got \"",
                                              r->http_engine(), "\""));
   }
+  ReadRobotWorkloadParams(params, r);
   }
 
   void ReadClients(const Value* clients) {
@@ -722,6 +734,12 @@ class ConfigLoader {
 absl::StatusOr<LoadedConfig> LoadConfig(const ConfigFiles& files) {
   ConfigLoader loader(files);
   return loader.Load();
+}
+
+absl::StatusOr<LoadedConfig> LoadConfigFromValues(const ConfigFiles& files, const Value& config,
+                                                  const Value* clients_doc) {
+  ConfigLoader loader(files);
+  return loader.LoadFrom(config, clients_doc);
 }
 
 }  // namespace loadsim

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/value.h"
 #include "loadsim/v1/run_spec.pb.h"
 
 namespace loadsim {
@@ -33,6 +34,12 @@ struct LoadedConfig {
 // InvalidArgument listing every error (one per line) if the configuration is not valid;
 // NotFound if a named file cannot be read.
 absl::StatusOr<LoadedConfig> LoadConfig(const ConfigFiles& files);
+
+// The same for documents already parsed (common/workload.h merges a PGL workload into them):
+// `config` is read as config.plist and `clients_doc` (may be null) as clients.plist; the paths
+// of `files` only name them in RunSpec (an empty config_path leaves config_file empty).
+absl::StatusOr<LoadedConfig> LoadConfigFromValues(const ConfigFiles& files, const Value& config,
+                                                  const Value* clients_doc);
 
 }  // namespace loadsim
 

@@ -119,6 +119,21 @@ double DictReader::Number(absl::string_view key, double def, double min, double 
   return out;
 }
 
+std::optional<double> DictReader::Ratio(absl::string_view key) {
+  const Value* v = Get(key);
+  if (v == nullptr) return std::nullopt;
+  if (v->is_number()) return v->number_value();
+  if (v->is(Value::Type::kString)) {
+    absl::StatusOr<double> r = ParseRatio(v->string_value());
+    if (r.ok()) return *r;
+    Error(key, r.status().message());
+    return std::nullopt;
+  }
+  Error(key, absl::StrCat("expected a number or a percentage such as \"50%\", found ",
+                          v->type_name()));
+  return std::nullopt;
+}
+
 double DictReader::Seconds(absl::string_view key, double def, double min) {
   const Value* v = Get(key);
   if (v == nullptr) return def;

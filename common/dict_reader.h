@@ -47,6 +47,9 @@ class DictReader {
   double Number(absl::string_view key, double def,
                 double min = -std::numeric_limits<double>::infinity(),
                 double max = std::numeric_limits<double>::infinity());
+  // A fraction: a number (0.55) or a percentage or number string ("55%", "0.55"); nullopt
+  // when absent or after reporting a malformed value.
+  std::optional<double> Ratio(absl::string_view key);
   // A duration in seconds: a number of seconds or a PGL time string ("30min").
   double Seconds(absl::string_view key, double def, double min = 0);
   std::string String(absl::string_view key, const std::string& def);

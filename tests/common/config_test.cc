@@ -14,6 +14,7 @@ namespace {
 
 using ::testing::AllOf;
 using ::testing::Contains;
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 namespace fs = std::filesystem;
@@ -458,6 +459,45 @@ INSTANTIATE_TEST_SUITE_P(
              Robot("<key>origins</key><string>http://127.0.0.1:1/</string>\n"
                    "<key>req_methods</key><array><string>FETCH</string></array>\n"),
              "9: clients[0].params.req_methods: unsupported method 'FETCH'"},
+        Rule{"RobotRecurrenceNeedsPopModel",
+             Robot("<key>origins</key><string>http://127.0.0.1:1/</string>\n"
+                   "<key>recurrence</key><string>55%</string>\n"),
+             "9: clients[0].params.recurrence: a positive recurrence needs a pop_model"},
+        Rule{"RobotRecurrenceRange",
+             Robot("<key>origins</key><string>http://127.0.0.1:1/</string>\n"
+                   "<key>recurrence</key><real>1.5</real>\n"),
+             "9: clients[0].params.recurrence: must be from 0% to 100% (a fraction), got 150%"},
+        Rule{"RobotBadPopDistr",
+             Robot("<key>origins</key><string>http://127.0.0.1:1/</string>\n"
+                   "<key>pop_model</key><dict>\n<key>pop_distr</key><string>popZipf(0)"
+                   "</string></dict>\n"),
+             "10: clients[0].params.pop_model.pop_distr: popZipf(skew) needs a skew above 0"},
+        Rule{"RobotHotSetFracZero",
+             Robot("<key>origins</key><string>http://127.0.0.1:1/</string>\n"
+                   "<key>pop_model</key><dict><key>pop_distr</key><string>popUnif()</string>\n"
+                   "<key>hot_set_frac</key><integer>0</integer></dict>\n"),
+             "10: clients[0].params.pop_model.hot_set_frac: must be above 0% to 100%"},
+        Rule{"RobotSessionNeedsBothPeriods",
+             Robot("<key>origins</key><string>http://127.0.0.1:1/</string>\n"
+                   "<key>session</key><dict>\n<key>busy_period</key><string>exp(1min)</string>"
+                   "</dict>\n"),
+             "9: clients[0].params.session.idle_period_duration: required key is missing"},
+        Rule{"RobotSessionBusyZero",
+             Robot("<key>origins</key><string>http://127.0.0.1:1/</string>\n"
+                   "<key>session</key><dict>\n<key>busy_period</key><string>0s</string>"
+                   "<key>idle_period_duration</key><string>1s</string></dict>\n"),
+             "10: clients[0].params.session.busy_period: must have a mean above 0 seconds"},
+        Rule{"RobotRejectedPolygraphField",
+             Robot("<key>origins</key><string>http://127.0.0.1:1/</string>\n"
+                   "<key>req_types</key><array><string>Basic</string></array>\n"),
+             "9: clients[0].params.req_types: Polygraph's Robot.req_types (Ims304, Reload, "
+             "Range, ...) needs a cache under test; use req_methods"},
+        Rule{"PhaseRampWithoutGoal",
+             Robot("<key>origins</key><string>http://127.0.0.1:1/</string>\n") +
+                 "<key>phases</key><array>\n<dict><key>name</key><string>up</string>"
+                 "<key>load_factor_end</key><real>0.5</real></dict></array>\n",
+             "12: phases[0]: phase 'up' ramps load_factor from 100% to 50% but has no positive "
+             "goal"},
         Rule{"CalendarClientsNeedAccounts", std::string(kOneEventer),
              " accounts: required: calendar clients need accounts"},
         Rule{"UnknownAccountLoader",
@@ -527,6 +567,74 @@ TEST_F(ConfigTest, RobotOnlyRunGeneratesOneRecordPerUser) {
   EXPECT_EQ(robot.open_conn_lmt(), 4);
   EXPECT_DOUBLE_EQ(robot.xact_lifetime_seconds(), 5);
   EXPECT_EQ(robot.req_methods().items(0).value(), "GET");
+}
+
+TEST_F(ConfigTest, RobotPopularitySessionAndLaunchKeys) {
+  absl::StatusOr<LoadedConfig> r = LoadBody(
+      Robot("<key>kind</key><string>R101</string>\n"
+            "<key>origins</key><string>http://127.0.0.1:8088/obj/{id}</string>\n"
+            "<key>recurrence</key><string>55%</string>\n"
+            "<key>pop_model</key><dict><key>pop_distr</key><string>popZipf(0.6)</string>\n"
+            "<key>hot_set_frac</key><string>1%</string>"
+            "<key>hot_set_prob</key><real>0.1</real></dict>\n"
+            "<key>working_set_length</key><string>4hour</string>\n"
+            "<key>working_set_cap</key><integer>5000</integer>\n"
+            "<key>launch_win</key><string>30s</string>\n"
+            "<key>session</key><dict><key>busy_period</key><string>exp(5min)</string>\n"
+            "<key>idle_period_duration</key><string>unif(1min, 3min)</string></dict>\n"));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(r->warnings.empty()) << r->warnings[0];
+  const v1::RobotParams& robot = r->spec.clients(0).robot();
+  EXPECT_EQ(robot.kind(), "R101");
+  EXPECT_DOUBLE_EQ(robot.recurrence(), 0.55);
+  EXPECT_EQ(robot.pop_model().pop_distr(), "popZipf");
+  EXPECT_DOUBLE_EQ(robot.pop_model().zipf_skew(), 0.6);
+  EXPECT_DOUBLE_EQ(robot.pop_model().hot_set_frac(), 0.01);
+  EXPECT_DOUBLE_EQ(robot.pop_model().hot_set_prob(), 0.1);
+  EXPECT_DOUBLE_EQ(robot.working_set_length_seconds(), 4 * 3600);
+  EXPECT_EQ(robot.working_set_cap(), 5000);
+  EXPECT_DOUBLE_EQ(robot.launch_win_seconds(), 30);
+  EXPECT_DOUBLE_EQ(robot.session().busy_period().exponential().mean(), 300);
+  EXPECT_DOUBLE_EQ(robot.session().idle_period_duration().uniform().hi(), 180);
+}
+
+TEST_F(ConfigTest, RobotPopModelDefaultsAndIdWithoutRecurrenceWarns) {
+  absl::StatusOr<LoadedConfig> r =
+      LoadBody(Robot("<key>origins</key><string>http://127.0.0.1:8088/{id}</string>\n"
+                     "<key>pop_model</key><dict><key>pop_distr</key><string>popUnif</string>"
+                     "</dict>\n"));
+  ASSERT_TRUE(r.ok()) << r.status();
+  const v1::RobotParams& robot = r->spec.clients(0).robot();
+  EXPECT_EQ(robot.pop_model().pop_distr(), "popUnif");
+  EXPECT_DOUBLE_EQ(robot.pop_model().hot_set_frac(), 1.0);
+  EXPECT_DOUBLE_EQ(robot.pop_model().hot_set_prob(), 0.0);
+  EXPECT_FALSE(robot.has_session());
+  EXPECT_THAT(r->warnings,
+              ElementsAre(HasSubstr(":9: warning: clients[0].params.pop_model: has no effect: "
+                                    "recurrence is 0"),
+                          HasSubstr(":8: warning: clients[0].params.origins: "
+                                    "'http://127.0.0.1:8088/{id}' contains {id}, but recurrence "
+                                    "is 0")));
+}
+
+TEST_F(ConfigTest, PhasesAndScheduleGoToTheRunSpec) {
+  absl::StatusOr<LoadedConfig> r = LoadBody(
+      Robot("<key>origins</key><string>http://127.0.0.1:1/</string>\n") +
+      "<key>phases</key><array>\n"
+      "<dict><key>name</key><string>top</string><key>goal</key><dict><key>xactions</key>"
+      "<integer>100</integer></dict></dict>\n"
+      "<dict><key>name</key><string>inc</string><key>load_factor_beg</key><string>10%</string>"
+      "<key>load_factor_end</key><string>100%</string><key>goal</key><dict><key>duration</key>"
+      "<string>1min</string></dict></dict>\n"
+      "</array>\n<key>schedule</key><array><string>inc</string><string>top</string></array>\n");
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->spec.phases_size(), 2);
+  EXPECT_EQ(r->spec.phases(0).name(), "inc");
+  EXPECT_DOUBLE_EQ(r->spec.phases(0).goal().duration_seconds(), 60);
+  EXPECT_EQ(r->spec.phases(1).name(), "top");
+  EXPECT_DOUBLE_EQ(r->spec.phases(1).load_factor_beg(), 1.0);
+  EXPECT_EQ(r->spec.phases(1).origin().file(), ConfigFile());
+  EXPECT_EQ(r->spec.phases(1).origin().line(), 12);
 }
 
 }  // namespace
