@@ -9,8 +9,11 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "worker/amp_push.h"
+#include "worker/client_state.h"
 #include "worker/dav_xml.h"
 #include "worker/multistatus.h"
+#include "worker/provision.h"
 
 namespace loadsim {
 namespace {
@@ -86,6 +89,10 @@ CalendarClient::~CalendarClient() {
 void CalendarClient::Start(int64_t stop_ns) {
   stop_ns_ = stop_ns;
   stopped_ = false;
+  if (!state_loaded_ && options_.use_old_data && !options_.state_path.empty()) {
+    RestoreClientState(this, options_.state_path);
+  }
+  state_loaded_ = true;
   RunStartup();
 }
 
@@ -93,6 +100,8 @@ void CalendarClient::Stop() {
   stopped_ = true;
   if (timer_ != 0) loop_->CancelTimer(timer_);
   timer_ = 0;
+  push_.reset();
+  if (started_ && !options_.state_path.empty()) PersistClientState(*this, options_.state_path);
 }
 
 std::vector<const CachedCalendar*> CalendarClient::CalendarsFor(absl::string_view component) const {
@@ -118,6 +127,9 @@ CachedCalendar* CalendarClient::FindCalendar(absl::string_view href) {
 }
 
 void CalendarClient::Send(CaldavRequest request, std::function<void(CaldavResult&)> done) {
+  if (request.http.timeout_ns == 0 && options_.request_timeout_s > 0) {
+    request.http.timeout_ns = static_cast<int64_t>(options_.request_timeout_s * 1e9);
+  }
   std::weak_ptr<bool> alive = alive_;
   Recorder* recorder = recorder_;
   AuthSession* auth = &auth_;
@@ -143,7 +155,7 @@ void CalendarClient::RunStartup() {
   starting_ = true;
   int64_t due = loop_->now_ns();
   std::string label = absl::StrCat("startup: ", title_);
-  Discover([this, due, label](bool ok, const std::string& reason) {
+  Step started = [this, due, label](bool ok, const std::string& reason) {
     starting_ = false;
     recorder_->Record(label, loop_->UpdateNow() - due, ok, reason);
     started_ = ok;
@@ -152,6 +164,7 @@ void CalendarClient::RunStartup() {
     if (ok) {
       // The first periodic poll at a random point of the first interval.
       SchedulePoll(now + static_cast<int64_t>(rng_.UniformOpen01() * interval_ns_));
+      StartPush();
     } else {
       // Spec 9.4-13: not started; try the whole startup again one interval later.
       timer_ = loop_->AddTimer(now + interval_ns_, [this] {
@@ -159,7 +172,10 @@ void CalendarClient::RunStartup() {
         RunStartup();
       });
     }
-  });
+  };
+  // Client data (spec 9.1): with a restored principal, discovery is skipped.
+  if (restored_) return OnPrincipal(principal_, started);
+  Discover(started);
 }
 
 void CalendarClient::Discover(Step done) {
@@ -215,26 +231,15 @@ void CalendarClient::OnPrincipal(const std::string& principal, Step done) {
     // List the calendars; provision the ones the simulation needs; then the first poll.
     Send(builder_.HomeProperties(home_), [this, done](CaldavResult& listing) {
       if (!listing.ok()) return done(false, listing.reason);
-      bool events = false;
-      bool tasks = false;
-      for (const MultistatusResponse& resp : listing.multistatus->responses) {
-        if (!resp.props.resourcetype.has_value() || !resp.props.resourcetype->calendar) continue;
-        events = events || resp.props.SupportsComponent("VEVENT");
-        tasks = tasks || resp.props.SupportsComponent("VTODO");
-      }
       auto first_poll = [this, done](bool ok, const std::string& reason) {
         if (!ok) return done(false, reason);
         Poll(true, done);
       };
-      if (events && tasks) return first_poll(true, "");
-      auto make_tasks = [this, tasks, first_poll](bool ok, const std::string& reason) {
-        if (!ok || tasks) return first_poll(ok, reason);
-        Send(builder_.MakeCalendar(home_ + "tasks/", "VTODO", "Tasks"),
-             [first_poll](CaldavResult& r) { first_poll(r.ok(), r.reason); });
-      };
-      if (events) return make_tasks(true, "");
-      Send(builder_.MakeCalendar(home_ + "calendar/", "VEVENT", "Calendar"),
-           [make_tasks](CaldavResult& r) { make_tasks(r.ok(), r.reason); });
+      auto missing = std::make_shared<std::deque<CaldavRequest>>();
+      for (CaldavRequest& r : MissingCalendarRequests(builder_, home_, *listing.multistatus)) {
+        missing->push_back(std::move(r));
+      }
+      SendAll(missing, first_poll, true, "");
     });
   });
 }
@@ -246,12 +251,14 @@ void CalendarClient::SchedulePoll(int64_t due_ns) {
   if (stopped_ || (stop_ns_ > 0 && due_ns >= stop_ns_)) return;
   timer_ = loop_->AddTimer(due_ns, [this, due_ns] {
     timer_ = 0;
+    recorder_->Record("lag{poll}", loop_->UpdateNow() - due_ns, true);
     // Fixed rate: the next tick one interval after this one's due time, skipping missed ones.
     int64_t next = due_ns + interval_ns_;
     int64_t now = loop_->now_ns();
     if (next <= now) next += ((now - next) / interval_ns_ + 1) * interval_ns_;
     SchedulePoll(next);
     if (polling_) return;  // the previous poll is still running: skip this tick
+    if (push_ != nullptr && push_->up()) return;  // notifications replace polls while subscribed
     if (!started_) return RunStartup();
     Poll(false, [](bool, const std::string&) {});
   });
@@ -262,13 +269,21 @@ void CalendarClient::PollNow(ActionDone done) {
   Poll(false, std::move(done));
 }
 
-void CalendarClient::Poll(bool first, Step done) {
+void CalendarClient::Poll(bool first, Step done, const char* operation) {
   polling_ = true;
+  push_pending_ = false;
   int64_t due = loop_->now_ns();
-  Step finish = [this, due, done](bool ok, const std::string& reason) {
+  Step finish = [this, due, done, operation](bool ok, const std::string& reason) {
     polling_ = false;  // always cleared, whatever failed (spec 9.4-12)
     ++polls_;
-    recorder_->Record("poll", loop_->UpdateNow() - due, ok, reason);
+    recorder_->Record(operation, loop_->UpdateNow() - due, ok, reason);
+    // A notification that came during this poll may name a change it did not see.
+    if (push_pending_) {
+      std::weak_ptr<bool> alive = alive_;
+      loop_->AddTimer(loop_->now_ns(), [this, alive] {
+        if (!alive.expired()) OnPushNotification();
+      });
+    }
     done(ok, reason);
   };
   Send(builder_.HomeProperties(home_), [this, first, finish](CaldavResult& r) {
@@ -290,6 +305,9 @@ void CalendarClient::OnHomeListing(CaldavResult& result, bool first, Step done) 
   std::set<std::string> listed;
   auto queue = std::make_shared<std::deque<std::string>>();
   for (const MultistatusResponse& resp : ms.responses) {
+    if (resp.found() && SameHref(resp.href, home_) && resp.props.pushkey.has_value()) {
+      push_key_ = *resp.props.pushkey;  // for AMP push (spec 3.7)
+    }
     if (!resp.found() || !resp.props.resourcetype.has_value()) continue;
     const ResourceType& type = *resp.props.resourcetype;
     if (!type.calendar && !type.schedule_inbox) continue;
@@ -509,6 +527,63 @@ void CalendarClient::DeleteEvent(absl::string_view href, ActionDone done) {
     }
   }
   Send(builder_.Delete(href), [done](CaldavResult& r) { done(r.ok(), r.reason); });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Push (spec 3.7) and client data (spec 9.1)
+
+void CalendarClient::StartPush() {
+  if (!options_.amp_push || options_.amp_push_host.empty() || push_key_.empty() ||
+      push_ != nullptr) {
+    return;
+  }
+  AmpPushOptions o;
+  o.host = options_.amp_push_host;
+  o.port = options_.amp_push_port;
+  o.keys = {push_key_};
+  o.backoff_initial_s = options_.amp_backoff_initial_s;
+  o.backoff_max_s = options_.amp_backoff_max_s;
+  o.seed = DeriveSeed(options_.seed, 0, "amp-push");
+  push_ = std::make_unique<AmpPushClient>(
+      loop_, recorder_, std::move(o), [this](const std::string&) { OnPushNotification(); },
+      [this](bool up, const std::string&) {
+        if (!up) {
+          push_was_down_ = true;  // polls run again until the next subscription
+          return;
+        }
+        // Resubscribed after a gap: catch up on what no notification will report.
+        if (push_was_down_) OnPushNotification();
+        push_was_down_ = false;
+      });
+  push_->Start();
+}
+
+void CalendarClient::OnPushNotification() {
+  if (stopped_ || !started_) return;
+  if (polling_) {
+    push_pending_ = true;  // run once more when the current poll is over
+    return;
+  }
+  Poll(false, [](bool, const std::string&) {}, "push");
+}
+
+ClientSnapshot CalendarClient::Snapshot() const {
+  ClientSnapshot snap;
+  snap.principal = principal_;
+  snap.home = home_;
+  snap.sync_mode = sync_mode_;
+  snap.push_key = push_key_;
+  snap.calendars = calendars_;
+  return snap;
+}
+
+void CalendarClient::Restore(ClientSnapshot snapshot) {
+  principal_ = std::move(snapshot.principal);
+  home_ = std::move(snapshot.home);
+  sync_mode_ = snapshot.sync_mode;
+  push_key_ = std::move(snapshot.push_key);
+  calendars_ = std::move(snapshot.calendars);
+  restored_ = !principal_.empty();
 }
 
 }  // namespace loadsim

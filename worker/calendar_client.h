@@ -60,7 +60,24 @@ struct CalendarClientOptions {
   std::string password;
   std::string email;  // without mailto:; used when the server has no address set
   uint64_t seed = 1;  // for jitter, auth cnonces and profile choices
+  // AMP push (spec 3.7, amp_push.h): used when the home has a CS:pushkey and a host is given
+  // (the configuration defaults it to the server's host). Polls are skipped while subscribed
+  // and resume while the push host is down.
+  bool amp_push = false;
+  std::string amp_push_host;
+  int amp_push_port = 62311;
+  double amp_backoff_initial_s = 1;  // reconnect delays (doubling, jittered)
+  double amp_backoff_max_s = 60;
+  // Client data serialization (client_state.h): the state file ("" = none), written when the
+  // client stops; read at the first start when use_old_data (discovery is then skipped).
+  std::string state_path;
+  bool use_old_data = false;
+  // Per-request timeout (0 = none), so a server that never answers fails the request instead
+  // of stalling the client's polls forever.
+  double request_timeout_s = 120;
 };
+
+class AmpPushClient;
 
 // One cached calendar object resource.
 struct CachedItem {
@@ -82,6 +99,15 @@ struct CachedCalendar {
   std::map<std::string, CachedItem> items;  // by href
 
   bool Supports(absl::string_view component) const;
+};
+
+// What a client knows about its account, kept between runs (client_state.h).
+struct ClientSnapshot {
+  std::string principal;
+  std::string home;
+  bool sync_mode = false;
+  std::string push_key;
+  std::map<std::string, CachedCalendar> calendars;  // by href
 };
 
 class CalendarClient {
@@ -132,6 +158,16 @@ class CalendarClient {
   // Runs a poll operation now (for tests); `done` when it is over.
   void PollNow(ActionDone done);
 
+  // --- Client data serialization (client_state.h) ---
+  const CalendarClientOptions& options() const { return options_; }
+  ClientSnapshot Snapshot() const;
+  // Before the first Start: the start-up then skips discovery and resyncs only calendars whose
+  // token changed.
+  void Restore(ClientSnapshot snapshot);
+  // The push connection (null when push is not in use) and the home's push key.
+  const AmpPushClient* push() const { return push_.get(); }
+  const std::string& push_key() const { return push_key_; }
+
  private:
   using Step = std::function<void(bool ok, const std::string& reason)>;
   CalendarClient(CalendarClientOptions options, EventLoop* loop,
@@ -145,7 +181,11 @@ class CalendarClient {
   void OnPrincipal(const std::string& principal, Step done);
   void Provision(Step done);
   void SchedulePoll(int64_t due_ns);
-  void Poll(bool first, Step done);
+  // A "poll" operation (or "push" when a notification triggered it).
+  void Poll(bool first, Step done, const char* operation = "poll");
+  // AMP push (amp_push.h): subscribe once started, when the home has a push key.
+  void StartPush();
+  void OnPushNotification();
   void OnHomeListing(CaldavResult& result, bool first, Step done);
   // Sends `requests` one after the other; done(all succeeded, the failure reasons).
   void SendAll(std::shared_ptr<std::deque<CaldavRequest>> requests, Step done, bool all_ok,
@@ -186,6 +226,12 @@ class CalendarClient {
   std::string home_;
   std::map<std::string, CachedCalendar> calendars_;    // by href
   std::map<std::string, std::string> pending_tokens_;  // listed token of a calendar being synced
+  std::string push_key_;                  // the home's CS:pushkey ("" if none)
+  std::unique_ptr<AmpPushClient> push_;   // while push is in use
+  bool push_pending_ = false;             // a notification came during a poll
+  bool push_was_down_ = false;            // the push connection failed since it was last up
+  bool state_loaded_ = false;             // client data was read (or tried) at the first start
+  bool restored_ = false;                 // principal and home come from client data
 };
 
 }  // namespace loadsim

@@ -15,6 +15,7 @@
 #include "common/flags_util.h"
 #include "common/units.h"
 #include "worker/cluster_client.h"
+#include "worker/provision.h"
 #include "worker/standalone.h"
 
 ABSL_FLAG(bool, standalone, false, "run the configuration alone, without a master");
@@ -28,11 +29,15 @@ ABSL_FLAG(std::string, token, "", "shared token (default: $LOADSIM_TOKEN)");
 ABSL_FLAG(std::string, tls_ca, "", "PEM CA of the master's certificate (enables TLS)");
 ABSL_FLAG(std::string, tls_cert, "", "PEM certificate of this worker (mutual TLS)");
 ABSL_FLAG(std::string, tls_key, "", "PEM private key of this worker (mutual TLS)");
+ABSL_FLAG(bool, provision, false,
+          "standalone mode: give every user's account an event and a task calendar "
+          "(MKCALENDAR when missing), then exit without running load");
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "loadsim-worker --master HOST:PORT [--token T] [--threads N]\n"
-      "  or: loadsim-worker --standalone --config F [--clients F] [--runtime 10s] [--threads N]");
+      "  or: loadsim-worker --standalone --config F [--clients F] [--runtime 10s] [--threads N]\n"
+      "  or: loadsim-worker --standalone --config F [--clients F] --provision");
   // Accept --flag-name as well as absl's --flag_name.
   std::vector<std::string> normalized = loadsim::NormalizeFlagNames(argc, argv);
   std::vector<char*> args;
@@ -83,6 +88,17 @@ int main(int argc, char** argv) {
     return 2;
   }
   for (const std::string& w : config->warnings) std::fprintf(stderr, "%s\n", w.c_str());
+  if (absl::GetFlag(FLAGS_provision)) {
+    absl::StatusOr<loadsim::ProvisionResult> provisioned = loadsim::ProvisionAccounts(
+        config->spec, loadsim::AccountsOfRun(config->spec, config->accounts));
+    if (!provisioned.ok()) {
+      std::fprintf(stderr, "loadsim-worker: %s\n",
+                   std::string(provisioned.status().message()).c_str());
+      return 2;
+    }
+    std::printf("%s", loadsim::FormatProvisionReport(*provisioned).c_str());
+    return provisioned->failed == 0 ? 0 : 3;
+  }
   loadsim::StandaloneOptions options;
   options.threads = absl::GetFlag(FLAGS_threads);
   if (options.threads <= 0) options.threads = static_cast<int>(std::thread::hardware_concurrency());

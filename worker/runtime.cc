@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/random.h"
 #include "worker/calendar_client.h"
+#include "worker/client_state.h"
 #include "worker/event_loop.h"
 #include "worker/http1_client.h"
 #include "worker/http_engine.h"
@@ -115,6 +116,15 @@ class LoopThread {
     options.password = account->password();
     options.email = account->email();
     options.seed = DeriveSeed(spec.seed(), user, absl::StrCat("calendar-client#", j));
+    options.amp_push = client.calendar().support_amp_push();
+    options.amp_push_host = client.calendar().amp_push_host();
+    options.amp_push_port = client.calendar().amp_push_port();
+    if (spec.client_data_serialization().enabled()) {
+      options.state_path = ClientStatePath(
+          spec.client_data_serialization().path(), options.uid,
+          options.title.empty() ? traits.client_type : options.title, j);
+      options.use_old_data = spec.client_data_serialization().use_old_data();
+    }
     absl::StatusOr<std::unique_ptr<CalendarClient>> c = CalendarClient::Create(
         std::move(options), loop_.get(),
         std::make_unique<ConnectionPool>(engine_.get(), ConnectionLimits{}), recorder_.get());
