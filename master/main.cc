@@ -29,6 +29,7 @@
 #include "common/flags_util.h"
 #include "common/file_util.h"
 #include "common/units.h"
+#include "common/workload.h"
 #include "grpcpp/grpcpp.h"
 #include "master/coordinator.h"
 #include "master/report.h"
@@ -39,6 +40,8 @@
 ABSL_FLAG(std::string, config, "", "config.plist (CalendarServer format)");
 ABSL_FLAG(std::string, clients, "",
           "clients.plist; when empty the clients array of --config is used");
+ABSL_FLAG(std::string, workload, "",
+          "PGL workload (robots and phases); alone, or adding to --config (common/workload.h)");
 ABSL_FLAG(bool, check, false, "validate the configuration, print the resolved run spec, exit");
 ABSL_FLAG(uint64_t, seed, 0, "run seed; 0 picks a random one (always printed)");
 ABSL_FLAG(std::string, runtime, "60s", "how long to run (seconds or a PGL time: 90s, 10min)");
@@ -353,7 +356,8 @@ int Check(const loadsim::LoadedConfig* loaded) {
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
-      "loadsim-master --config config.plist [--clients clients.plist] [--check]\n"
+      "loadsim-master --config config.plist [--clients clients.plist] [--workload W.pg]\n"
+      "  [--check]  (or --workload W.pg alone)\n"
       "  [--runtime 60s] [--local_workers N | --expect_workers N --listen ADDR]");
   // Accept --flag-name as well as absl's --flag_name.
   std::vector<std::string> normalized = loadsim::NormalizeFlagNames(argc, argv);
@@ -369,11 +373,12 @@ int main(int argc, char** argv) {
   files.clients_path = absl::GetFlag(FLAGS_clients);
   files.seed = absl::GetFlag(FLAGS_seed);
   if (files.seed == 0) files.seed = std::random_device{}() | (uint64_t{std::random_device{}()} << 32);
-  if (files.config_path.empty()) {
-    std::fprintf(stderr, "loadsim-master: --config is required\n");
+  const std::string workload = absl::GetFlag(FLAGS_workload);
+  if (files.config_path.empty() && workload.empty()) {
+    std::fprintf(stderr, "loadsim-master: --config or --workload is required\n");
     return kExitUsage;
   }
-  absl::StatusOr<loadsim::LoadedConfig> loaded = loadsim::LoadConfig(files);
+  absl::StatusOr<loadsim::LoadedConfig> loaded = loadsim::LoadWorkload(files, workload);
   if (!loaded.ok()) {
     std::fprintf(stderr, "loadsim-master: configuration rejected:\n%s\n",
                  std::string(loaded.status().message()).c_str());
