@@ -3,6 +3,8 @@
 // Start() writes a config into a fresh directory, starts `nginx -p DIR -c CONF` in the
 // foreground as a child process, waits until it answers, and the destructor stops it by PID. Locations served:
 //   /1k.html  1024 bytes       /error  500        /empty  204
+// With EnableAccessLog() before Start(), every request is logged to AccessLogPath() as
+// "<epoch seconds.millis> <status> <request line>" (one write per request, unbuffered).
 // Not thread-safe; one per test fixture.
 #ifndef LOADSIM_TESTS_SERVERS_NGINX_SERVER_H_
 #define LOADSIM_TESTS_SERVERS_NGINX_SERVER_H_
@@ -63,7 +65,11 @@ class NginxServer {
         << "worker_processes 1;\ndaemon off;\npid " << d << "/nginx.pid;\n"
         << "error_log " << d << "/logs/error.log warn;\n"
         << "events { worker_connections 1024; }\n"
-        << "http {\n  access_log off;\n  keepalive_requests 1000000;\n"
+        << "http {\n"
+        << (access_log_ ? "  log_format ts '$msec $status \"$request\"';\n  access_log " + d +
+                              "/logs/access.log ts;\n"
+                        : std::string("  access_log off;\n"))
+        << "  keepalive_requests 1000000;\n"
         << "  client_body_temp_path " << d << "/tmp/body;\n  proxy_temp_path " << d
         << "/tmp/proxy;\n  fastcgi_temp_path " << d << "/tmp/fastcgi;\n  uwsgi_temp_path " << d
         << "/tmp/uwsgi;\n  scgi_temp_path " << d << "/tmp/scgi;\n"
@@ -103,6 +109,8 @@ class NginxServer {
     dir_.clear();
   }
 
+  void EnableAccessLog() { access_log_ = true; }
+  std::string AccessLogPath() const { return (dir_ / "logs" / "access.log").string(); }
   // The nginx master's PID (its worker is a child of it).
   int pid() const { return pid_; }
   int port() const { return port_; }
@@ -125,6 +133,7 @@ class NginxServer {
   int port_ = 0;
   int tls_port_ = 0;
   int pid_ = 0;
+  bool access_log_ = false;
   std::string error_;
 };
 

@@ -3,6 +3,7 @@
 #   tests/servers/radicale.sh start DIR PORT ACCOUNTS_CSV   prints the PID when it answers
 #   tests/servers/radicale.sh stop DIR
 # Accounts come from a CalendarServer accounts CSV (uid,password,...): plain htpasswd lines.
+# RADICALE_LOG_LEVEL=info makes DIR/radicale.log list every request (default: warning).
 # Uses Debian's /usr/bin/python3 (the python3 on PATH may be another one without radicale).
 set -euo pipefail
 cmd=$1 dir=$2
@@ -27,7 +28,7 @@ filesystem_folder = $dir/data
 [web]
 type = none
 [logging]
-level = warning
+level = ${RADICALE_LOG_LEVEL:-warning}
 CONF
     /usr/bin/python3 -m radicale --config "$dir/config" > "$dir/radicale.log" 2>&1 &
     echo $! > "$dir/radicale.pid"
