@@ -96,10 +96,11 @@ double Observed(const v1::RuleSpec& rule, const LabelRecorder& stats, double run
 // A value of the rule's metric with its unit; observed values get 4 significant digits,
 // bounds are shown as written (%g).
 std::string FormatValue(absl::string_view metric, double v, bool observed) {
-  if (IsLatency(metric)) return absl::StrFormat(observed ? "%.4g s" : "%g s", v);
-  if (metric == "failed") return absl::StrFormat(observed ? "%.4g%%" : "%g%%", v * 100);
-  if (metric == "rate") return absl::StrFormat(observed ? "%.4g/s" : "%g/s", v);
-  return absl::StrFormat("%.0f", v);
+  if (metric == "count") return absl::StrFormat("%.0f", v);
+  if (metric == "failed") v *= 100;
+  const std::string number = observed ? absl::StrFormat("%.4g", v) : absl::StrFormat("%g", v);
+  if (IsLatency(metric)) return absl::StrCat(number, " s");
+  return absl::StrCat(number, metric == "failed" ? "%" : "/s");
 }
 
 // Appends the outcomes of one rule: one per judged label for "*", else one for its label.
