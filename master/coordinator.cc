@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "absl/strings/str_cat.h"
+#include "master/verdict.h"
 #include "worker/event_loop.h"
 #include "worker/runtime.h"
 
@@ -22,9 +23,36 @@ struct Coordinator::Worker {
   uint64_t users = 0;
   uint64_t requests = 0;
   double cpu_seconds = 0;
+  double cpu_user_seconds = 0;
+  double cpu_system_seconds = 0;
   int64_t rss_bytes = 0;
+  uint64_t failures = 0;
+  uint64_t users_alive = 0;
+  uint64_t users_active = 0;
+  double lag_p99_ms = 0;
+  int phase_index = 0;
+  std::map<int, PhaseCount> phase_counts;
+  std::vector<std::string> client_failures;
   std::string error;
 };
+
+namespace {
+
+constexpr size_t kMaxFailureSamples = 100;
+
+void MergeLabel(LabelMap* into, const v1::LabelStats& ls) {
+  auto it = into->find(ls.label());
+  if (it == into->end()) {
+    it = into->emplace(ls.label(),
+                       LabelRecorder(ls.label(), std::vector<uint64_t>(ls.limits_us().begin(),
+                                                                       ls.limits_us().end())))
+             .first;
+  }
+  absl::Status merged = it->second.MergeProto(ls);
+  (void)merged;  // a malformed delta is dropped; the worker's own build made it
+}
+
+}  // namespace
 
 Coordinator::Coordinator(const LoadedConfig& config, Options options)
     : config_(config), options_(std::move(options)) {}
@@ -138,28 +166,50 @@ grpc::Status Coordinator::Connect(
       std::lock_guard<std::mutex> g(mu_);
       w->last_seen_ns = MonotonicNowNs();
       if (in.has_delta()) {
-        for (const v1::LabelStats& ls : in.delta().labels()) {
-          for (LabelMap* into : {&interval_, &totals_}) {
-            auto it = into->find(ls.label());
-            if (it == into->end()) {
-              it = into->emplace(ls.label(),
-                                 LabelRecorder(ls.label(), std::vector<uint64_t>(
-                                                               ls.limits_us().begin(),
-                                                               ls.limits_us().end())))
-                       .first;
-            }
-            absl::Status merged = it->second.MergeProto(ls);
-            (void)merged;  // a malformed delta is dropped; the worker's own build made it
+        const v1::IntervalDelta& d = in.delta();
+        int64_t cycle = static_cast<int64_t>(d.end_seconds() / options_.stats_cycle_s);
+        IntervalAgg& agg = intervals_[{cycle, d.phase_index()}];
+        agg.cycle = cycle;
+        agg.phase = d.phase_index();
+        LabelMap& phase_totals = phase_totals_[d.phase_index()];
+        PhaseCount& pc = w->phase_counts[d.phase_index()];
+        for (const v1::LabelStats& ls : d.labels()) {
+          for (LabelMap* into : {&interval_, &totals_, &phase_totals, &agg.labels}) {
+            MergeLabel(into, ls);
           }
-          if (!IsSchedulingLabel(ls.label())) w->requests += ls.count();
+          // Transactions: requests, not operations (made of requests) or generator lines.
+          if (!IsInternalLabel(ls.label()) && !IsOperationLabel(ls.label())) {
+            w->requests += ls.count();
+            w->failures += ls.failures();
+            pc.xactions += ls.count() - ls.failures();
+            pc.errors += ls.failures();
+          }
+        }
+        w->users_alive = d.users_alive();
+        agg.users_alive = 0;
+        for (const auto& other : workers_) agg.users_alive += other->users_alive;
+      } else if (in.has_failure_sample()) {
+        if (failure_samples_.size() < kMaxFailureSamples) {
+          failure_samples_.push_back(in.failure_sample());
+          failure_samples_.back().set_worker_index(w->index);
         }
       } else if (in.has_heartbeat()) {
-        w->cpu_seconds = in.heartbeat().cpu_seconds();
-        w->rss_bytes = in.heartbeat().rss_bytes();
+        const v1::Heartbeat& hb = in.heartbeat();
+        w->cpu_seconds = hb.cpu_seconds();
+        w->cpu_user_seconds = hb.cpu_user_seconds();
+        w->cpu_system_seconds = hb.cpu_system_seconds();
+        w->rss_bytes = hb.rss_bytes();
+        w->lag_p99_ms = hb.lag_p99_ms();
+        w->users_alive = hb.users_alive();
       } else if (in.has_finished()) {
         w->finished = true;
-        w->cpu_seconds = in.finished().cpu_seconds();
-        if (!in.finished().error().empty()) w->error = in.finished().error();
+        const v1::Finished& f = in.finished();
+        w->cpu_seconds = f.cpu_seconds();
+        w->cpu_user_seconds = f.cpu_user_seconds();
+        w->cpu_system_seconds = f.cpu_system_seconds();
+        w->users_active = f.users_active();
+        w->client_failures.assign(f.client_failures().begin(), f.client_failures().end());
+        if (!f.error().empty()) w->error = f.error();
         cv_.notify_all();
         break;
       }
@@ -189,15 +239,15 @@ absl::Status Coordinator::WaitForReadyWorkers(double timeout_s) {
   if (!cv_.wait_until(lock, deadline, all_ready)) {
     int ready = 0;
     for (const auto& w : workers_) ready += w->ready;
-    return absl::DeadlineExceededError(
-        absl::StrCat(workers_.size(), " of ", options_.expected_workers, " workers joined (",
-                     ready, " ready) within ", timeout_s, " s"));
+    return absl::DeadlineExceededError(absl::StrCat(workers_.size(), " of ",
+                                                    options_.expected_workers, " workers joined (",
+                                                    ready, " ready) within ", timeout_s, " s"));
   }
   for (const auto& w : workers_) {
     if (w->lost) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("worker ", w->index, " (", w->hello.host(), " pid ", w->hello.pid(),
-                       ") could not start: ", w->error));
+      return absl::FailedPreconditionError(absl::StrCat("worker ", w->index, " (", w->hello.host(),
+                                                        " pid ", w->hello.pid(),
+                                                        ") could not start: ", w->error));
     }
   }
   return absl::OkStatus();
@@ -261,6 +311,52 @@ LabelMap Coordinator::Totals() {
   return totals_;
 }
 
+std::map<int, LabelMap> Coordinator::PhaseTotals() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return phase_totals_;
+}
+
+PhaseCount Coordinator::CountsOf(int phase, int worker) {
+  std::lock_guard<std::mutex> lock(mu_);
+  PhaseCount out;
+  for (const auto& w : workers_) {
+    if (worker >= 0 && w->index != worker) continue;
+    auto it = w->phase_counts.find(phase);
+    if (it == w->phase_counts.end()) continue;
+    out.xactions += it->second.xactions;
+    out.errors += it->second.errors;
+  }
+  return out;
+}
+
+std::vector<IntervalAgg> Coordinator::Intervals() {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<IntervalAgg> out;
+  for (const auto& [key, agg] : intervals_) out.push_back(agg);
+  return out;
+}
+
+std::vector<v1::FailureSample> Coordinator::FailureSamples() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return failure_samples_;
+}
+
+void Coordinator::SendPhaseChange(int worker, const v1::PhaseChange& change) {
+  std::vector<std::shared_ptr<Worker>> targets;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& w : workers_) {
+      if (worker >= 0 && w->index != worker) continue;
+      if (w->lost || w->finished) continue;
+      w->phase_index = change.phase_index();
+      targets.push_back(w);
+    }
+  }
+  v1::MasterMessage m;
+  *m.mutable_phase_change() = change;
+  for (auto& w : targets) Write(w.get(), m);
+}
+
 std::vector<WorkerStatus> Coordinator::Workers() {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<WorkerStatus> out;
@@ -276,8 +372,16 @@ std::vector<WorkerStatus> Coordinator::Workers() {
     s.lost_after_s = w->lost_after_s;
     s.error = w->error;
     s.cpu_seconds = w->cpu_seconds;
+    s.cpu_user_seconds = w->cpu_user_seconds;
+    s.cpu_system_seconds = w->cpu_system_seconds;
     s.rss_bytes = w->rss_bytes;
     s.requests = w->requests;
+    s.failures = w->failures;
+    s.users_alive = w->users_alive;
+    s.users_active = w->users_active;
+    s.lag_p99_ms = w->lag_p99_ms;
+    s.phase_index = w->phase_index;
+    s.client_failures = w->client_failures;
     out.push_back(s);
   }
   return out;

@@ -13,6 +13,7 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -21,6 +22,7 @@
 #include "absl/status/status.h"
 #include "common/config.h"
 #include "loadsim/v1/cluster.grpc.pb.h"
+#include "loadsim/v1/results.pb.h"
 #include "worker/recorder.h"
 
 namespace loadsim {
@@ -36,8 +38,30 @@ struct WorkerStatus {
   double lost_after_s = 0;  // seconds after the start when it was lost
   std::string error;        // a worker-side error, if it reported one
   double cpu_seconds = 0;
+  double cpu_user_seconds = 0;
+  double cpu_system_seconds = 0;
   int64_t rss_bytes = 0;
-  uint64_t requests = 0;  // everything it reported, all labels
+  uint64_t requests = 0;  // everything it reported, all labels but scheduling lines
+  uint64_t failures = 0;
+  uint64_t users_alive = 0;
+  uint64_t users_active = 0;  // users that were live at some point (from Finished)
+  double lag_p99_ms = 0;      // the last heartbeat's
+  int phase_index = 0;        // the phase the master last moved it into
+  std::vector<std::string> client_failures;
+};
+
+// Transactions counted in one phase (all non-scheduling labels).
+struct PhaseCount {
+  uint64_t xactions = 0;  // successful
+  uint64_t errors = 0;    // failed
+};
+
+// Statistics of one stats cycle (--stats_cycle) of one phase, merged over workers.
+struct IntervalAgg {
+  int64_t cycle = 0;
+  int phase = 0;
+  uint64_t users_alive = 0;  // summed over the workers' latest report in the cycle
+  LabelMap labels;
 };
 
 class Coordinator final : public v1::Coordinator::Service {
@@ -46,6 +70,7 @@ class Coordinator final : public v1::Coordinator::Service {
     int expected_workers = 1;
     std::string token;
     int threads_per_worker = 0;
+    double stats_cycle_s = 5;  // interval rows are this long
   };
   Coordinator(const LoadedConfig& config, Options options);
 
@@ -63,9 +88,17 @@ class Coordinator final : public v1::Coordinator::Service {
   // True when every worker finished or was lost, within `timeout_s`.
   bool WaitForEnd(double timeout_s);
 
+  // Sends a phase change to one worker (index) or to all (-1).
+  void SendPhaseChange(int worker, const v1::PhaseChange& change);
+
   // Statistics merged since the previous call (for live lines), and all of the run.
   LabelMap TakeInterval();
   LabelMap Totals();
+  std::map<int, LabelMap> PhaseTotals();
+  // Transactions per phase: merged over workers (worker = -1) or of one worker.
+  PhaseCount CountsOf(int phase, int worker = -1);
+  std::vector<IntervalAgg> Intervals();
+  std::vector<v1::FailureSample> FailureSamples();
   std::vector<WorkerStatus> Workers();
   int LostCount();
   // Marks workers silent for more than `silence_s` as lost; returns how many are lost now.
@@ -83,13 +116,16 @@ class Coordinator final : public v1::Coordinator::Service {
   Options options_;
   std::mutex mu_;
   std::condition_variable cv_;
-  Phase phase_ = Phase::kGathering;                  // guarded by mu_
-  std::vector<std::shared_ptr<Worker>> workers_;    // guarded by mu_
-  std::string abort_reason_;                         // guarded by mu_
-  v1::Start start_;                                  // guarded by mu_
-  int64_t start_ns_ = 0;                             // guarded by mu_
-  LabelMap interval_;                                // guarded by mu_
-  LabelMap totals_;                                  // guarded by mu_
+  Phase phase_ = Phase::kGathering;                           // guarded by mu_
+  std::vector<std::shared_ptr<Worker>> workers_;              // guarded by mu_
+  std::string abort_reason_;                                  // guarded by mu_
+  v1::Start start_;                                           // guarded by mu_
+  int64_t start_ns_ = 0;                                      // guarded by mu_
+  LabelMap interval_;                                         // guarded by mu_
+  LabelMap totals_;                                           // guarded by mu_
+  std::map<int, LabelMap> phase_totals_;                      // guarded by mu_
+  std::map<std::pair<int64_t, int>, IntervalAgg> intervals_;  // guarded by mu_
+  std::vector<v1::FailureSample> failure_samples_;            // guarded by mu_
 };
 
 }  // namespace loadsim

@@ -8,12 +8,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <future>
+#include <map>
 #include <optional>
 #include <random>
 #include <string>
@@ -26,15 +27,21 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/config.h"
-#include "common/flags_util.h"
 #include "common/file_util.h"
+#include "common/flags_util.h"
+#include "common/rules.h"
 #include "common/units.h"
 #include "common/workload.h"
 #include "grpcpp/grpcpp.h"
 #include "master/coordinator.h"
+#include "master/live_view.h"
+#include "master/phase_controller.h"
 #include "master/report.h"
+#include "master/results_builder.h"
+#include "master/results_files.h"
 #include "master/server_stats.h"
 #include "master/spec_dump.h"
+#include "master/verdict.h"
 #include "worker/event_loop.h"
 
 ABSL_FLAG(std::string, config, "", "config.plist (CalendarServer format)");
@@ -44,7 +51,9 @@ ABSL_FLAG(std::string, workload, "",
           "PGL workload (robots and phases); alone, or adding to --config (common/workload.h)");
 ABSL_FLAG(bool, check, false, "validate the configuration, print the resolved run spec, exit");
 ABSL_FLAG(uint64_t, seed, 0, "run seed; 0 picks a random one (always printed)");
-ABSL_FLAG(std::string, runtime, "60s", "how long to run (seconds or a PGL time: 90s, 10min)");
+ABSL_FLAG(std::string, runtime, "",
+          "how long to run (seconds or a PGL time: 90s, 10min); default 60s, or with phases "
+          "until every phase met its goal (then --runtime is a cap)");
 ABSL_FLAG(int, local_workers, -1,
           "spawn this many worker processes on this host (default: 1, or the count of the "
           "config's workers list)");
@@ -58,6 +67,9 @@ ABSL_FLAG(std::string, tls_cert, "", "PEM certificate the master presents to wor
 ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert");
 ABSL_FLAG(std::string, tls_ca, "", "PEM CA: require workers to present certificates it signed");
 ABSL_FLAG(std::string, drain_grace, "5s", "how long in-flight requests may finish at the end");
+ABSL_FLAG(std::string, stats_cycle, "5s", "interval of the live i-lines and of intervals.csv rows");
+ABSL_FLAG(std::string, output, "", "write results.json, intervals.csv and report.html here");
+ABSL_FLAG(std::string, junit, "", "write a JUnit XML file (one case per label and rule)");
 
 namespace {
 
@@ -81,7 +93,8 @@ std::string WorkerBinary() {
   ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
   std::string dir = n > 0 ? std::string(self, n) : std::string("./loadsim-master");
   dir = dir.substr(0, dir.rfind('/'));
-  for (const std::string& candidate : {dir + "/loadsim-worker", dir + "/../worker/loadsim-worker"}) {
+  for (const std::string& candidate :
+       {dir + "/loadsim-worker", dir + "/../worker/loadsim-worker"}) {
     if (access(candidate.c_str(), X_OK) == 0) return candidate;
   }
   return "loadsim-worker";
@@ -98,47 +111,57 @@ double ParseSecondsFlag(const std::string& name, const std::string& text, bool* 
   return *t;
 }
 
-void PrintLiveLine(double t, const loadsim::LabelMap& interval, double interval_s,
-                   const std::vector<loadsim::WorkerStatus>& workers) {
-  uint64_t count = 0, failures = 0;
-  loadsim::LabelRecorder all("all");
-  for (const auto& [label, s] : interval) {
-    if (loadsim::IsSchedulingLabel(label)) continue;
-    count += s.count();
-    failures += s.failures();
+// Sums every phase whose statistics are logged (PGL log_stats) into the run's totals.
+loadsim::LabelMap LoggedTotals(const std::map<int, loadsim::LabelMap>& phase_totals,
+                               const loadsim::PhaseController& pc) {
+  loadsim::LabelMap out;
+  for (const auto& [phase, labels] : phase_totals) {
+    if (phase < static_cast<int>(pc.phases().size()) && !pc.phases()[phase].log_stats()) continue;
+    loadsim::MergeInto(out, labels);
   }
-  double mean_ms = 0, p99_ms = 0;
-  for (const auto& [label, s] : interval) {
-    if (loadsim::IsSchedulingLabel(label) || s.count() == 0) continue;
-    mean_ms += s.MeanUs() / 1000 * s.count() / std::max<uint64_t>(count, 1);
-    p99_ms = std::max(p99_ms, s.ValueAtQuantileUs(0.99) / 1000.0);
+  return out;
+}
+
+void PrintPhaseTable(const loadsim::PhaseController& pc) {
+  std::printf("%-16s %8s %8s %8s %8s  %s\n", "phase", "pop_beg", "pop_end", "load_beg", "load_end",
+              "goal / flags");
+  for (const loadsim::v1::PhaseSpec& p : pc.phases()) {
+    std::string goal;
+    if (p.goal().duration_seconds() > 0)
+      goal += absl::StrFormat("%gs ", p.goal().duration_seconds());
+    if (p.goal().xactions() > 0) goal += absl::StrFormat("%d xactions ", p.goal().xactions());
+    if (p.goal().errors() > 0) goal += absl::StrFormat("errors %g ", p.goal().errors());
+    if (!p.log_stats()) goal += "!log ";
+    if (!p.synchronize()) goal += "!sync";
+    std::printf("%-16s %7.0f%% %7.0f%% %7.0f%% %7.0f%%  %s\n", p.name().c_str(),
+                p.populus_factor_beg() * 100, p.populus_factor_end() * 100,
+                p.load_factor_beg() * 100, p.load_factor_end() * 100, goal.c_str());
   }
-  int alive = 0;
-  uint64_t users = 0;
-  for (const auto& w : workers) {
-    alive += !w.lost;
-    users += w.lost ? 0 : w.users;
-  }
-  std::printf("%7.1fs  users %6llu  req/s %9.1f  mean %8.2f ms  p99(max label) %8.2f ms  "
-              "errors %6llu  workers %d/%zu\n",
-              t, static_cast<unsigned long long>(users), count / interval_s, mean_ms, p99_ms,
-              static_cast<unsigned long long>(failures), alive, workers.size());
-  std::fflush(stdout);
 }
 
 int RunCluster(const loadsim::LoadedConfig& loaded) {
   bool ok = true;
-  double runtime_s = ParseSecondsFlag("runtime", absl::GetFlag(FLAGS_runtime), &ok);
+  const bool has_phases = loaded.spec.phases_size() > 0;
+  const std::string runtime_flag = absl::GetFlag(FLAGS_runtime);
+  // Without phases the run lasts --runtime (60 s by default); with phases it lasts until every
+  // phase met its goal, and --runtime (if given) is a cap.
+  double runtime_s =
+      runtime_flag.empty() ? (has_phases ? 0 : 60) : ParseSecondsFlag("runtime", runtime_flag, &ok);
   double wait_s = ParseSecondsFlag("wait_timeout", absl::GetFlag(FLAGS_wait_timeout), &ok);
   double grace_s = ParseSecondsFlag("drain_grace", absl::GetFlag(FLAGS_drain_grace), &ok);
+  double cycle_s = ParseSecondsFlag("stats_cycle", absl::GetFlag(FLAGS_stats_cycle), &ok);
   std::string loss_policy = absl::GetFlag(FLAGS_on_worker_loss);
   if (loss_policy != "fail" && loss_policy != "continue") {
     std::fprintf(stderr, "loadsim-master: --on_worker_loss must be fail or continue\n");
     ok = false;
   }
   if (!ok) return kExitUsage;
-  if (runtime_s <= 0) {
+  if (runtime_s <= 0 && !has_phases) {
     std::fprintf(stderr, "loadsim-master: --runtime must be > 0\n");
+    return kExitUsage;
+  }
+  if (cycle_s < 0.5) {
+    std::fprintf(stderr, "loadsim-master: --stats_cycle must be >= 0.5s\n");
     return kExitUsage;
   }
   int expect = absl::GetFlag(FLAGS_expect_workers);
@@ -151,9 +174,10 @@ int RunCluster(const loadsim::LoadedConfig& loaded) {
     if (local < 0) {
       local = loaded.spec.workers_size() > 0 ? loaded.spec.workers_size() : 1;
       if (loaded.spec.workers_size() > 0) {
-        std::printf("note: the config's workers list names %d commands; running %d local "
-                    "workers instead (remote workers dial in with --master)\n",
-                    loaded.spec.workers_size(), local);
+        std::printf(
+            "note: the config's workers list names %d commands; running %d local "
+            "workers instead (remote workers dial in with --master)\n",
+            loaded.spec.workers_size(), local);
       }
     }
     if (local < 1) {
@@ -165,7 +189,8 @@ int RunCluster(const loadsim::LoadedConfig& loaded) {
     local = 0;
   }
   std::string token = absl::GetFlag(FLAGS_token);
-  if (token.empty() && std::getenv("LOADSIM_TOKEN") != nullptr) token = std::getenv("LOADSIM_TOKEN");
+  if (token.empty() && std::getenv("LOADSIM_TOKEN") != nullptr)
+    token = std::getenv("LOADSIM_TOKEN");
   bool token_generated = token.empty();
   if (token_generated) token = RandomToken();
 
@@ -173,6 +198,7 @@ int RunCluster(const loadsim::LoadedConfig& loaded) {
   copts.expected_workers = expect;
   copts.token = token;
   copts.threads_per_worker = absl::GetFlag(FLAGS_threads_per_worker);
+  copts.stats_cycle_s = cycle_s;
   loadsim::Coordinator coordinator(loaded, copts);
   grpc::ServerBuilder builder;
   int port = 0;
@@ -237,7 +263,7 @@ int RunCluster(const loadsim::LoadedConfig& loaded) {
         // Local workers trust the master's own certificate (self-signed or signed by --tls_ca).
         argv.push_back("--tls_ca");
         argv.push_back(absl::GetFlag(FLAGS_tls_ca).empty() ? absl::GetFlag(FLAGS_tls_cert)
-                                                            : absl::GetFlag(FLAGS_tls_ca));
+                                                           : absl::GetFlag(FLAGS_tls_ca));
       }
       std::vector<char*> cargv;
       for (std::string& a : argv) cargv.push_back(a.data());
@@ -274,67 +300,195 @@ int RunCluster(const loadsim::LoadedConfig& loaded) {
   }
   signal(SIGINT, OnSignal);
   signal(SIGTERM, OnSignal);
+
+  std::vector<uint64_t> users_per_worker;
+  for (const loadsim::WorkerStatus& w : coordinator.Workers()) users_per_worker.push_back(w.users);
+  std::vector<loadsim::v1::PhaseSpec> phases(loaded.spec.phases().begin(),
+                                             loaded.spec.phases().end());
+  loadsim::PhaseController pc(phases, runtime_s, users_per_worker, has_phases);
+  if (has_phases) PrintPhaseTable(pc);
+  const loadsim::v1::ReportStatisticsParams* report_params = nullptr;
+  for (const loadsim::v1::ObserverSpec& o : loaded.spec.observers()) {
+    if (o.has_report_statistics()) report_params = &o.report_statistics();
+  }
+  loadsim::AbortWatch abort_watch(
+      report_params != nullptr ? report_params->thresholds().rules()
+                               : google::protobuf::RepeatedPtrField<loadsim::v1::RuleSpec>(),
+      [](absl::string_view label) { return !loadsim::IsInternalLabel(label); });
+
   const int64_t start_in_ms = 500;
-  coordinator.StartAll(start_in_ms, runtime_s);
+  // Workers stop by themselves 60 s after this backstop if the master vanished silently.
+  const double backstop_s = runtime_s > 0 ? runtime_s : 7 * 86400.0;
+  coordinator.StartAll(start_in_ms, backstop_s);
+  for (const loadsim::PhaseController::Send& s : pc.Begin(start_in_ms / 1000.0)) {
+    coordinator.SendPhaseChange(s.worker, s.change);
+  }
   const int64_t start_ns = loadsim::MonotonicNowNs() + start_in_ms * 1000000;
-  const int64_t end_ns = start_ns + static_cast<int64_t>(runtime_s * 1e9);
-  int64_t next_line = start_ns + 5000000000LL;
+  const int64_t start_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    std::chrono::system_clock::now().time_since_epoch())
+                                    .count() +
+                                start_in_ms;
+  const int64_t end_ns =
+      runtime_s > 0 ? start_ns + static_cast<int64_t>(runtime_s * 1e9) : INT64_MAX;
+  const int64_t cycle_ns = static_cast<int64_t>(cycle_s * 1e9);
+  int64_t next_line = start_ns + cycle_ns;
   int64_t last_line = start_ns;
-  bool aborted = false;
-  std::string abort_reason;
-  while (loadsim::MonotonicNowNs() < end_ns) {
+  uint64_t cumulative_ok = 0;
+  bool aborted = false;     // incomplete: exit 3
+  bool rule_abort = false;  // a rule breached for its abort_after: FAIL
+  std::string end_reason = has_phases ? "" : "runtime expired";
+  auto current_phase_name = [&] {
+    int pos = pc.PositionOf(0);
+    for (size_t w = 1; w < users_per_worker.size(); ++w) pos = std::min(pos, pc.PositionOf(w));
+    return pos < static_cast<int>(pc.phases().size()) ? pc.phases()[pos].name()
+                                                      : std::string("done");
+  };
+  auto print_phase_ends = [&](double now_s) {
+    std::map<int, loadsim::LabelMap> phase_totals = coordinator.PhaseTotals();
+    for (int phase : pc.TakeEndedPhases()) {
+      const loadsim::PhaseController::Record& rec = pc.records()[phase];
+      uint64_t users = 0;
+      for (const loadsim::WorkerStatus& w : coordinator.Workers()) users += w.users_alive;
+      uint64_t all_ok = loadsim::CountTransactions(coordinator.Totals()).ok;
+      std::printf("%s\n", loadsim::PhaseLine(now_s, pc.phases()[phase].name(), all_ok,
+                                             phase_totals[phase], rec.end_s - rec.start_s, users)
+                              .c_str());
+    }
+  };
+  while (true) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    int64_t now = loadsim::MonotonicNowNs();
+    double now_s = (now - start_ns) / 1e9;
     if (g_signal.load() != 0) {
       std::printf("signal %d: stopping the run early\n", g_signal.load());
+      end_reason = absl::StrCat("stopped by signal ", g_signal.load());
+      aborted = true;
+      break;
+    }
+    if (now >= end_ns) {
+      if (has_phases && !pc.done()) end_reason = "--runtime expired before the phases ended";
       break;
     }
     int lost = coordinator.CheckLiveness(3.0);
     if (lost > 0 && loss_policy == "fail") {
       aborted = true;
-      abort_reason = "a worker was lost (--on_worker_loss=fail)";
+      end_reason = "a worker was lost (--on_worker_loss=fail)";
       break;
     }
-    int64_t now = loadsim::MonotonicNowNs();
+    if (now_s >= 0) {
+      for (const loadsim::PhaseController::Send& s : pc.Tick(
+               now_s, [&](int phase, int worker) { return coordinator.CountsOf(phase, worker); })) {
+        coordinator.SendPhaseChange(s.worker, s.change);
+      }
+      for (const std::string& n : pc.TakeNotices()) std::printf("%s\n", n.c_str());
+      print_phase_ends(now_s);
+      std::fflush(stdout);
+      if (pc.done()) {
+        if (pc.errors_goal_reached()) {
+          aborted = true;
+          end_reason = pc.errors_message();
+        } else if (has_phases) {
+          end_reason = absl::StrFormat("all %d phases met their goals", pc.phases().size());
+        }
+        break;
+      }
+    }
     if (now >= next_line) {
-      PrintLiveLine((now - start_ns) / 1e9, coordinator.TakeInterval(), (now - last_line) / 1e9,
-                    coordinator.Workers());
+      loadsim::LabelMap interval = coordinator.TakeInterval();
+      cumulative_ok += loadsim::CountTransactions(interval).ok;
+      std::vector<loadsim::WorkerStatus> workers = coordinator.Workers();
+      uint64_t users = 0;
+      int alive = 0;
+      for (const loadsim::WorkerStatus& w : workers) {
+        users += w.lost ? 0 : w.users_alive;
+        alive += !w.lost;
+      }
+      std::printf("%s\n", loadsim::IntervalLine(now_s, current_phase_name(), cumulative_ok,
+                                                interval, (now - last_line) / 1e9, users, alive,
+                                                static_cast<int>(workers.size()))
+                              .c_str());
+      std::fflush(stdout);
       last_line = now;
-      next_line += 5000000000LL;
+      next_line += cycle_ns;
+      if (!abort_watch.empty()) {
+        if (std::optional<std::string> why = abort_watch.Update(coordinator.Totals(), now_s)) {
+          std::printf("%s\n", why->c_str());
+          end_reason = *why;
+          rule_abort = true;
+          break;
+        }
+      }
     }
   }
-  double ran_s = std::max(0.0, (std::min(loadsim::MonotonicNowNs(), end_ns) - start_ns) / 1e9);
+  const double ran_s =
+      std::max(0.0, (std::min(loadsim::MonotonicNowNs(), end_ns) - start_ns) / 1e9);
+  if (!pc.done()) pc.StopAt(ran_s, aborted ? "aborted" : "stopped");
+  print_phase_ends(ran_s);
   // The server's statistics are read before the load stops, off this thread, with a deadline.
   std::optional<absl::StatusOr<loadsim::ServerStats>> server_stats;
   if (loaded.spec.server_stats().enabled()) {
     const loadsim::v1::ServerStatsSpec& ss = loaded.spec.server_stats();
-    auto pending = std::async(std::launch::async, [&ss] {
-      return loadsim::ReadServerStats(ss.host(), ss.port(), 5.0);
-    });
+    auto pending = std::async(
+        std::launch::async, [&ss] { return loadsim::ReadServerStats(ss.host(), ss.port(), 5.0); });
     server_stats = pending.get();
   }
   const int64_t stop_sent_ns = loadsim::MonotonicNowNs();
-  if (aborted) {
-    std::printf("aborting: %s\n", abort_reason.c_str());
-    coordinator.AbortAll(abort_reason);
+  if (aborted && g_signal.load() == 0) {
+    std::printf("aborting: %s\n", end_reason.c_str());
+    coordinator.AbortAll(end_reason);
     coordinator.WaitForEnd(5);
   } else {
+    // A signal stops like the end of the run: in-flight requests drain and are reported.
     coordinator.StopAll(grace_s);
     if (!coordinator.WaitForEnd(grace_s + 10)) {
       std::printf("some workers did not finish in time\n");
       aborted = true;
+      end_reason += "; some workers did not finish in time";
     }
   }
-  std::vector<loadsim::WorkerStatus> workers = coordinator.Workers();
-  loadsim::Verdict verdict = loadsim::Judge(loaded.spec, coordinator.Totals(), workers);
-  std::printf("\n%s", loadsim::FormatReport(loaded.spec, coordinator.Totals(), workers, ran_s,
-                                             verdict, server_stats ? &*server_stats : nullptr)
-                          .c_str());
+  loadsim::RunFacts facts;
+  facts.spec = &loaded.spec;
+  facts.start_unix_ms = start_unix_ms;
+  facts.planned_s = runtime_s;
+  facts.ran_s = ran_s;
+  facts.stats_cycle_s = cycle_s;
+  facts.end_reason = end_reason;
+  facts.incomplete = aborted;
+  facts.workers = coordinator.Workers();
+  facts.phase_totals = coordinator.PhaseTotals();
+  facts.totals = LoggedTotals(facts.phase_totals, pc);
+  facts.intervals = coordinator.Intervals();
+  facts.failure_samples = coordinator.FailureSamples();
+  facts.phases = &pc;
+  facts.server_stats = server_stats;
+  loadsim::v1::Results results = loadsim::BuildResults(facts);
+  if (rule_abort && results.run().exit_status() == kExitOk) {
+    results.mutable_run()->set_exit_status(kExitFail);  // the breached rule is in the verdict
+  }
+  std::string report = loadsim::FormatReport(results);
+  std::printf("%s", report.c_str());
   std::printf("(report printed %.3f s after the stop was sent)\n",
               (loadsim::MonotonicNowNs() - stop_sent_ns) / 1e9);
+  int code = results.run().exit_status();
+  if (!absl::GetFlag(FLAGS_output).empty()) {
+    absl::Status s = loadsim::WriteOutputDir(results, absl::GetFlag(FLAGS_output), report);
+    if (!s.ok()) {
+      std::fprintf(stderr, "loadsim-master: --output: %s\n", std::string(s.message()).c_str());
+      code = std::max(code, kExitAborted);
+    } else {
+      std::printf("results written to %s (results.json, intervals.csv, report.html)\n",
+                  absl::GetFlag(FLAGS_output).c_str());
+    }
+  }
+  if (!absl::GetFlag(FLAGS_junit).empty()) {
+    absl::Status s = loadsim::WriteJunit(results, absl::GetFlag(FLAGS_junit));
+    if (!s.ok()) {
+      std::fprintf(stderr, "loadsim-master: --junit: %s\n", std::string(s.message()).c_str());
+      code = std::max(code, kExitAborted);
+    }
+  }
   std::fflush(stdout);
-  if (aborted) return finish(kExitAborted);
-  if (coordinator.LostCount() > 0) return finish(kExitAborted);
-  return finish(verdict.pass() ? kExitOk : kExitFail);
+  return finish(code);
 }
 
 // Prints the resolved run specification of a configuration that loaded.
@@ -372,7 +526,8 @@ int main(int argc, char** argv) {
   files.config_path = absl::GetFlag(FLAGS_config);
   files.clients_path = absl::GetFlag(FLAGS_clients);
   files.seed = absl::GetFlag(FLAGS_seed);
-  if (files.seed == 0) files.seed = std::random_device{}() | (uint64_t{std::random_device{}()} << 32);
+  if (files.seed == 0)
+    files.seed = std::random_device{}() | (uint64_t{std::random_device{}()} << 32);
   const std::string workload = absl::GetFlag(FLAGS_workload);
   if (files.config_path.empty() && workload.empty()) {
     std::fprintf(stderr, "loadsim-master: --config or --workload is required\n");

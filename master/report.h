@@ -1,37 +1,28 @@
-// Report: the combined end-of-run report and its PASS/FAIL verdict, from the merged label
-// statistics. Per request label: count, failures, rate, mean, median (upper, as the
-// original), p90, p99, max, and the share of samples over each threshold limit; then the
-// workers; then the verdict with every reason. Verdict rules are CalendarServer's (section
-// 6.5): a label fails when its failed share exceeds failCutoff or its share over a limit
-// exceeds the allowance of its thresholds row (strict >). Stateless.
+// Report: the combined end-of-run text report, rendered from a Results message.
+//
+// First exactly CalendarServer's report (calendarserver-sim.md 6.1-6.5), which scripts parse:
+// "** REPORT **", the "* Client" and "* Server (Last 5 minutes)" key/value blocks (keys in byte
+// order, title-cased, right-aligned), "* Details" (ReportStatistics' request table with its
+// widths, threshold columns, mean, median, stddev, QoS and STATUS) and OperationLogger's
+// operations table with avglag. Then what the original lacks: per-label percentiles and
+// rates, a per-worker table, one section per phase (when the run has phases), and failure
+// samples. Last the verdict: "*** PASS" or "*** FAIL" and every reason. Stateless.
 #ifndef LOADSIM_MASTER_REPORT_H_
 #define LOADSIM_MASTER_REPORT_H_
 
 #include <string>
+#include <utility>
 #include <vector>
 
-#include "loadsim/v1/run_spec.pb.h"
-#include "absl/status/statusor.h"
-#include "master/coordinator.h"
-#include "master/server_stats.h"
-#include "worker/recorder.h"
+#include "loadsim/v1/results.pb.h"
 
 namespace loadsim {
 
-struct Verdict {
-  std::vector<std::string> failures;  // empty: PASS
-  bool pass() const { return failures.empty(); }
-};
+std::string FormatReport(const v1::Results& results);
 
-// The reasons a run fails, in label order.
-Verdict Judge(const v1::RunSpec& spec, const LabelMap& totals,
-              const std::vector<WorkerStatus>& workers);
-
-// `server_stats`: the stats socket's answer, or why there is none; nullptr when disabled.
-std::string FormatReport(const v1::RunSpec& spec, const LabelMap& totals,
-                         const std::vector<WorkerStatus>& workers, double runtime_s,
-                         const Verdict& verdict,
-                         const absl::StatusOr<ServerStats>* server_stats = nullptr);
+// A key/value block as the original prints it: keys sorted by their raw bytes, shown
+// title-cased (Python str.title()), right-aligned to the longest, " : ", the value.
+std::string FormatKeyValues(std::vector<std::pair<std::string, std::string>> items);
 
 }  // namespace loadsim
 
