@@ -25,8 +25,8 @@
 #   deploy/netns.sh up w1; deploy/netns.sh up w2
 #   loadsim-master --config config.plist --clients clients.plist \
 #     --listen 127.77.0.1:7000 --expect-workers 2 --token T &
-#   LOADSIM_TOKEN=T deploy/netns.sh run w1 loadsim-worker --master 127.77.0.1:7000 &
-#   LOADSIM_TOKEN=T deploy/netns.sh run w2 loadsim-worker --master 127.77.0.1:7000 &
+#   deploy/netns.sh run w1 loadsim-worker --master 127.77.0.1:7000 --token T &
+#   deploy/netns.sh run w2 loadsim-worker --master 127.77.0.1:7000 --token T &
 #   deploy/netns.sh cut w2      # w2 stops its load within 5 s; the master reports it lost
 #   deploy/netns.sh down w1; deploy/netns.sh down w2
 set -euo pipefail
