@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <future>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <random>
 #include <string>
@@ -42,6 +43,7 @@
 #include "master/server_stats.h"
 #include "master/spec_dump.h"
 #include "master/verdict.h"
+#include "master/web_admin.h"
 #include "worker/event_loop.h"
 
 ABSL_FLAG(std::string, config, "", "config.plist (CalendarServer format)");
@@ -69,6 +71,8 @@ ABSL_FLAG(std::string, tls_ca, "", "PEM CA: require workers to present certifica
 ABSL_FLAG(std::string, drain_grace, "5s", "how long in-flight requests may finish at the end");
 ABSL_FLAG(std::string, stats_cycle, "5s", "interval of the live i-lines and of intervals.csv rows");
 ABSL_FLAG(std::string, output, "", "write results.json, intervals.csv and report.html here");
+ABSL_FLAG(std::string, webadmin_bind, "127.0.0.1",
+          "address the web admin binds to (when the config enables webadmin)");
 ABSL_FLAG(std::string, junit, "", "write a JUnit XML file (one case per label and rule)");
 
 namespace {
@@ -79,6 +83,7 @@ constexpr int kExitUsage = 2;
 constexpr int kExitAborted = 3;
 
 std::atomic<int> g_signal{0};
+std::atomic<bool> g_web_stop{false};  // the web admin's Stop button
 void OnSignal(int sig) { g_signal.store(sig); }
 
 std::string RandomToken() {
@@ -316,6 +321,35 @@ int RunCluster(const loadsim::LoadedConfig& loaded) {
                                : google::protobuf::RepeatedPtrField<loadsim::v1::RuleSpec>(),
       [](absl::string_view label) { return !loadsim::IsInternalLabel(label); });
 
+  // The web admin reads a snapshot the main loop refreshes every stats cycle.
+  std::mutex snapshot_mu;
+  loadsim::v1::Results snapshot;  // guarded by snapshot_mu
+  std::unique_ptr<loadsim::WebAdmin> web_admin;
+  if (loaded.spec.webadmin().enabled()) {
+    loadsim::WebAdminOptions wo;
+    wo.port = loaded.spec.webadmin().http_port();
+    wo.bind_address = absl::GetFlag(FLAGS_webadmin_bind);
+    wo.is_transaction = [](absl::string_view l) { return !loadsim::IsInternalLabel(l); };
+    absl::StatusOr<std::unique_ptr<loadsim::WebAdmin>> admin =
+        loadsim::WebAdmin::Start({[&] {
+                                    std::lock_guard<std::mutex> lock(snapshot_mu);
+                                    return loadsim::FormatReport(snapshot);
+                                  },
+                                  [&] {
+                                    std::lock_guard<std::mutex> lock(snapshot_mu);
+                                    return snapshot;
+                                  },
+                                  [] { g_web_stop.store(true); }},
+                                 wo);
+    if (!admin.ok()) {
+      std::fprintf(stderr, "loadsim-master: webadmin: %s\n",
+                   std::string(admin.status().message()).c_str());
+      coordinator.AbortAll("the web admin could not start");
+      return finish(kExitUsage);
+    }
+    web_admin = *std::move(admin);
+    std::printf("web admin: %s\n", web_admin->url().c_str());
+  }
   const int64_t start_in_ms = 500;
   // Workers stop by themselves 60 s after this backstop if the master vanished silently.
   const double backstop_s = runtime_s > 0 ? runtime_s : 7 * 86400.0;
@@ -365,6 +399,11 @@ int RunCluster(const loadsim::LoadedConfig& loaded) {
       aborted = true;
       break;
     }
+    if (g_web_stop.load()) {
+      std::printf("stopped from the web admin\n");
+      end_reason = "stopped from the web admin";
+      break;
+    }
     if (now >= end_ns) {
       if (has_phases && !pc.done()) end_reason = "--runtime expired before the phases ended";
       break;
@@ -410,6 +449,22 @@ int RunCluster(const loadsim::LoadedConfig& loaded) {
       std::fflush(stdout);
       last_line = now;
       next_line += cycle_ns;
+      if (web_admin != nullptr) {
+        loadsim::RunFacts live;
+        live.spec = &loaded.spec;
+        live.start_unix_ms = start_unix_ms;
+        live.planned_s = runtime_s;
+        live.ran_s = now_s;
+        live.stats_cycle_s = cycle_s;
+        live.workers = workers;
+        live.phase_totals = coordinator.PhaseTotals();
+        live.totals = LoggedTotals(live.phase_totals, pc);
+        live.intervals = coordinator.Intervals();
+        live.phases = &pc;
+        loadsim::v1::Results now_results = loadsim::BuildResults(live);
+        std::lock_guard<std::mutex> lock(snapshot_mu);
+        snapshot = std::move(now_results);
+      }
       if (!abort_watch.empty()) {
         if (std::optional<std::string> why = abort_watch.Update(coordinator.Totals(), now_s)) {
           std::printf("%s\n", why->c_str());
@@ -466,6 +521,10 @@ int RunCluster(const loadsim::LoadedConfig& loaded) {
     results.mutable_run()->set_exit_status(kExitFail);  // the breached rule is in the verdict
   }
   std::string report = loadsim::FormatReport(results);
+  if (web_admin != nullptr) {
+    std::lock_guard<std::mutex> lock(snapshot_mu);
+    snapshot = results;
+  }
   std::printf("%s", report.c_str());
   std::printf("(report printed %.3f s after the stop was sent)\n",
               (loadsim::MonotonicNowNs() - stop_sent_ns) / 1e9);

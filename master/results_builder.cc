@@ -57,7 +57,8 @@ v1::Results CollectResults(const RunFacts& f) {
   run->set_end_reason(f.end_reason);
   uint64_t users_active = 0, assigned = 0;
   for (const WorkerStatus& w : f.workers) {
-    users_active += w.users_active > 0 ? w.users_active : (w.lost ? 0 : w.users);
+    // Finished workers say how many users ever ran; a running one, how many run now.
+    users_active += w.finished ? w.users_active : w.users_alive;
     assigned += w.users;
     run->set_cpu_user_seconds(run->cpu_user_seconds() + w.cpu_user_seconds);
     run->set_cpu_system_seconds(run->cpu_system_seconds() + w.cpu_system_seconds);
