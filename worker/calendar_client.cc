@@ -126,16 +126,24 @@ CachedCalendar* CalendarClient::FindCalendar(absl::string_view href) {
   return it == calendars_.end() ? nullptr : &it->second;
 }
 
-void CalendarClient::Send(CaldavRequest request, std::function<void(CaldavResult&)> done) {
+void CalendarClient::Send(CaldavRequest request, std::function<void(CaldavResult&)> done,
+                          Check check) {
   if (request.http.timeout_ns == 0 && options_.request_timeout_s > 0) {
     request.http.timeout_ns = static_cast<int64_t>(options_.request_timeout_s * 1e9);
   }
   std::weak_ptr<bool> alive = alive_;
   Recorder* recorder = recorder_;
   AuthSession* auth = &auth_;
-  session_.Send(std::move(request), [alive, recorder, auth, done](CaldavResult& r) {
+  session_.Send(std::move(request), [alive, recorder, auth, done, check](CaldavResult& r) {
     std::shared_ptr<bool> a = alive.lock();
     if (!a || !*a) return;
+    if (check && r.ok()) {
+      std::string unusable = check(r);
+      if (!unusable.empty()) {
+        r.failure = Failure::kMalformed;
+        r.reason = std::move(unusable);
+      }
+    }
     int64_t challenge_ns = 0;
     if (r.auth.had_challenge) {
       challenge_ns = r.auth.challenge_done_ns - r.auth.challenge_sent_ns;
@@ -473,25 +481,43 @@ void CalendarClient::Multiget(const std::string& href,
   }
   CaldavRequest request = std::move(batches->front());
   batches->pop_front();
-  Send(std::move(request), [this, href, batches, new_token, sync_token, done](CaldavResult& r) {
-    if (!r.ok()) return done(false, r.reason);
-    CachedCalendar* cal = FindCalendar(href);
-    if (cal == nullptr) return done(true, "");
+  // Calendar data is parsed before the request is recorded, so an answer with malformed
+  // iCalendar is a failed request with that reason (not a success with an empty item).
+  using Parsed = std::vector<std::pair<const MultistatusResponse*, absl::StatusOr<CalendarObject>>>;
+  auto parsed = std::make_shared<Parsed>();
+  Check check = [parsed](const CaldavResult& r) -> std::string {
+    std::string unusable;
     for (const MultistatusResponse& resp : r.multistatus->responses) {
       if (!resp.found()) continue;
       if (!resp.props.getetag.has_value() || !resp.props.calendar_data.has_value()) continue;
-      CachedItem item;
-      item.etag = *resp.props.getetag;
-      absl::StatusOr<CalendarObject> obj = CalendarObject::Parse(*resp.props.calendar_data);
-      if (obj.ok()) {
-        item.uid = obj->uid();
-        item.summary = obj->summary();
-        item.kind = obj->kind();
+      parsed->emplace_back(&resp, CalendarObject::Parse(*resp.props.calendar_data));
+      const absl::Status& s = parsed->back().second.status();
+      if (!s.ok() && unusable.empty()) {
+        unusable = absl::StrCat("malformed iCalendar in calendar-data: ", s.message());
       }
-      cal->items[resp.href] = std::move(item);
     }
-    Multiget(href, batches, new_token, sync_token, done);
-  });
+    return unusable;
+  };
+  Send(
+      std::move(request),
+      [this, href, batches, new_token, sync_token, done, parsed](CaldavResult& r) {
+        if (!r.ok() && parsed->empty()) return done(false, r.reason);
+        CachedCalendar* cal = FindCalendar(href);
+        if (cal == nullptr) return done(r.ok(), r.reason);
+        for (auto& [resp, obj] : *parsed) {
+          if (!obj.ok()) continue;  // not cached: the next sync fetches it again
+          CachedItem item;
+          item.etag = *resp->props.getetag;
+          item.uid = obj->uid();
+          item.summary = obj->summary();
+          item.kind = obj->kind();
+          cal->items[resp->href] = std::move(item);
+        }
+        // A malformed item fails the sync: the calendar's token stays, the next poll retries.
+        if (!r.ok()) return done(false, r.reason);
+        Multiget(href, batches, new_token, sync_token, done);
+      },
+      check);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -131,6 +131,8 @@ class CalendarClient {
   // True once a startup operation has succeeded.
   bool started() const { return started_; }
   bool stopped() const { return stopped_; }
+  // Requests of this client in flight or queued (the runtime drains them at the end).
+  bool busy() const { return transport_->in_flight() > 0 || transport_->queued() > 0; }
   const std::string& title() const { return title_; }
   const SoftwareTraits& traits() const { return *options_.traits; }
   const std::string& home() const { return home_; }
@@ -173,8 +175,11 @@ class CalendarClient {
   CalendarClient(CalendarClientOptions options, EventLoop* loop,
                  std::unique_ptr<HttpTransport> transport, Recorder* recorder);
 
-  // Sends and records `request`; `done` runs unless the client was destroyed.
-  void Send(CaldavRequest request, std::function<void(CaldavResult&)> done);
+  // Sends and records `request`; `done` runs unless the client was destroyed. `check`, when
+  // given, looks at a successful answer before it is recorded and returns why its content is
+  // unusable ("" if it is fine); the request then counts as failed (kMalformed, that reason).
+  using Check = std::function<std::string(const CaldavResult&)>;
+  void Send(CaldavRequest request, std::function<void(CaldavResult&)> done, Check check = nullptr);
 
   void RunStartup();
   void Discover(Step done);

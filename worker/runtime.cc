@@ -125,9 +125,15 @@ class LoopThread {
           options.title.empty() ? traits.client_type : options.title, j);
       options.use_old_data = spec.client_data_serialization().use_old_data();
     }
+    // The native HTTP/1.1 client for plain http:// servers, as for robots (docs/performance.md).
+    std::unique_ptr<HttpTransport> transport;
+    if (Http1Pool::CanServe(options.root)) {
+      transport = std::make_unique<Http1Pool>(loop_.get(), ConnectionLimits{});
+    } else {
+      transport = std::make_unique<ConnectionPool>(engine_.get(), ConnectionLimits{});
+    }
     absl::StatusOr<std::unique_ptr<CalendarClient>> c = CalendarClient::Create(
-        std::move(options), loop_.get(),
-        std::make_unique<ConnectionPool>(engine_.get(), ConnectionLimits{}), recorder_.get());
+        std::move(options), loop_.get(), std::move(transport), recorder_.get());
     if (!c.ok()) return c.status();
     CalendarClient* cc = c->get();
     UserSlot& slot = SlotFor(user, start_offset_ns);
@@ -159,7 +165,7 @@ class LoopThread {
     loop_->Run(stop_ns);
     StopAll();
     // Drain: in-flight requests finish (or time out) and are counted.
-    while (!owner_->abort_.load() && engine_->in_flight() > 0 &&
+    while (!owner_->abort_.load() && Busy() &&
            loop_->UpdateNow() < owner_->drain_until_ns_.load()) {
       loop_->Run(std::min(owner_->drain_until_ns_.load(), loop_->now_ns() + 10000000));
       owner_->in_flight_.store(engine_->in_flight());
@@ -267,6 +273,18 @@ class LoopThread {
     for (auto& robot : robots_) robot->Stop();
     for (auto& profile : profiles_) profile->Stop();
     for (auto& client : calendar_clients_) client->Stop();
+  }
+
+  // Requests in flight on this thread: curl's, and those of native (Http1Pool) transports.
+  bool Busy() const {
+    if (engine_->in_flight() > 0) return true;
+    for (const auto& robot : robots_) {
+      if (!robot->idle()) return true;
+    }
+    for (const auto& client : calendar_clients_) {
+      if (client->busy()) return true;
+    }
+    return false;
   }
 
   void ScheduleCut(int64_t at) {
