@@ -1,6 +1,7 @@
 #include "worker/calendar_client.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <set>
 #include <utility>
 
@@ -9,6 +10,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "absl/time/civil_time.h"
 #include "worker/amp_push.h"
 #include "worker/client_state.h"
 #include "worker/dav_xml.h"
@@ -43,7 +45,32 @@ std::string Join(const std::string& a, const std::string& b) {
   return absl::StrCat(a, "; ", b);
 }
 
+// Midnight (UTC) of the day `object` starts, as the free-busy request of the attendee lookup
+// wants it (the local date relabelled as UTC, spec 3.5); today if the object has no start.
+absl::Time StartDay(const CalendarObject& object) {
+  icalcomponent* main = icalcomponent_get_first_real_component(object.raw());
+  icaltimetype start = main != nullptr ? icalcomponent_get_dtstart(main) : icaltime_null_time();
+  if (icaltime_is_null_time(start)) {
+    return absl::FromCivil(absl::CivilDay(absl::ToCivilDay(absl::Now(), absl::UTCTimeZone())),
+                           absl::UTCTimeZone());
+  }
+  return absl::FromCivil(absl::CivilDay(start.year, start.month, start.day), absl::UTCTimeZone());
+}
+
 }  // namespace
+
+std::string RandomUuid(RandomStream& rng) {
+  uint64_t hi = rng.NextU64();
+  uint64_t lo = rng.NextU64();
+  hi = (hi & ~0xF000ULL) | 0x4000ULL;                         // version 4
+  lo = (lo & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;  // RFC 4122 variant
+  char buf[40];
+  std::snprintf(buf, sizeof(buf), "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
+                static_cast<unsigned>((hi >> 16) & 0xFFFF), static_cast<unsigned>(hi & 0xFFFF),
+                static_cast<unsigned>(lo >> 48),
+                static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFULL));
+  return buf;
+}
 
 bool CachedCalendar::Supports(absl::string_view component) const {
   for (const std::string& c : components) {
@@ -124,6 +151,39 @@ const CachedItem* CalendarClient::FindItem(absl::string_view href) const {
 CachedCalendar* CalendarClient::FindCalendar(absl::string_view href) {
   auto it = calendars_.find(WithTrailingSlash(href));
   return it == calendars_.end() ? nullptr : &it->second;
+}
+
+CachedCalendar* CalendarClient::CalendarOf(absl::string_view href) {
+  std::string item = InternalHref(href);
+  size_t slash = item.rfind('/');
+  if (slash == std::string::npos) return nullptr;
+  return FindCalendar(absl::string_view(item).substr(0, slash + 1));
+}
+
+std::string CalendarClient::address() const {
+  if (!address_.empty()) return address_;
+  return options_.email.empty() ? "" : absl::StrCat("mailto:", options_.email);
+}
+
+int CalendarClient::AddItemObserver(ItemObserver observer) {
+  observers_.emplace_back(next_observer_, std::move(observer));
+  return next_observer_++;
+}
+
+void CalendarClient::RemoveItemObserver(int id) {
+  observers_.erase(std::remove_if(observers_.begin(), observers_.end(),
+                                  [id](const auto& o) { return o.first == id; }),
+                   observers_.end());
+}
+
+void CalendarClient::Notify(const CachedCalendar& calendar, const std::string& href,
+                            const CalendarObject& object, const std::string& etag,
+                            const std::string& schedule_tag) {
+  // A copy: an observer may add or remove observers.
+  std::vector<std::pair<int, ItemObserver>> observers = observers_;
+  for (const auto& [id, observer] : observers) {
+    observer(ItemChange{calendar, href, object, etag, schedule_tag});
+  }
 }
 
 void CalendarClient::Send(CaldavRequest request, std::function<void(CaldavResult&)> done,
@@ -236,6 +296,18 @@ void CalendarClient::OnPrincipal(const std::string& principal, Step done) {
       return done(false, "principal has no calendar-home-set");
     }
     home_ = WithTrailingSlash(me->props.calendar_home_set.front());
+    // Scheduling: the own mailto: address, the outbox and where principals are searched.
+    address_.clear();
+    for (const std::string& a : me->props.calendar_user_address_set) {
+      if (absl::StartsWithIgnoreCase(a, "mailto:")) {
+        address_ = a;
+        break;
+      }
+    }
+    outbox_ = me->props.schedule_outbox_url;
+    principal_collection_ = me->props.principal_collection_set.empty()
+                                ? ""
+                                : me->props.principal_collection_set.front();
     // List the calendars; provision the ones the simulation needs; then the first poll.
     Send(builder_.HomeProperties(home_), [this, done](CaldavResult& listing) {
       if (!listing.ok()) return done(false, listing.reason);
@@ -504,6 +576,7 @@ void CalendarClient::Multiget(const std::string& href,
         if (!r.ok() && parsed->empty()) return done(false, r.reason);
         CachedCalendar* cal = FindCalendar(href);
         if (cal == nullptr) return done(r.ok(), r.reason);
+        std::vector<std::pair<const MultistatusResponse*, CalendarObject>> fetched;
         for (auto& [resp, obj] : *parsed) {
           if (!obj.ok()) continue;  // not cached: the next sync fetches it again
           CachedItem item;
@@ -511,7 +584,13 @@ void CalendarClient::Multiget(const std::string& href,
           item.uid = obj->uid();
           item.summary = obj->summary();
           item.kind = obj->kind();
+          if (!observers_.empty()) fetched.emplace_back(resp, *std::move(obj));
           cal->items[resp->href] = std::move(item);
+        }
+        // The original's eventChanged, once the batch is in the cache.
+        for (const auto& [resp, object] : fetched) {
+          Notify(*cal, resp->href, object, *resp->props.getetag,
+                 resp->props.schedule_tag.value_or(""));
         }
         // A malformed item fails the sync: the calendar's token stays, the next poll retries.
         if (!r.ok()) return done(false, r.reason);
@@ -524,6 +603,11 @@ void CalendarClient::Multiget(const std::string& href,
 // Actions
 
 void CalendarClient::AddEvent(absl::string_view calendar, CalendarObject object, ActionDone done) {
+  PutNew(calendar, std::move(object), /*invite=*/false, std::move(done));
+}
+
+void CalendarClient::PutNew(absl::string_view calendar, CalendarObject object, bool invite,
+                            ActionDone done) {
   if (stopped_) return done(false, "stopped");
   absl::Status tz = object.AddMissingTimezones();
   if (!tz.ok()) return done(false, std::string(tz.message()));
@@ -533,8 +617,12 @@ void CalendarClient::AddEvent(absl::string_view calendar, CalendarObject object,
   item.uid = object.uid();
   item.summary = object.summary();
   item.kind = object.kind();
-  Send(builder_.PutEvent(href, object.Serialize(), PutCondition::Create()),
-       [this, cal_href, href, item, done](CaldavResult& r) mutable {
+  CaldavRequest put =
+      invite ? builder_.PutOrganizer(href, object.Serialize(),
+                                     static_cast<size_t>(object.attendee_count()),
+                                     PutCondition::Create())
+             : builder_.PutEvent(href, object.Serialize(), PutCondition::Create());
+  Send(std::move(put), [this, cal_href, href, item, done](CaldavResult& r) mutable {
          if (r.ok()) {
            CachedCalendar* cal = FindCalendar(cal_href);
            item.etag = r.etag();
@@ -545,14 +633,133 @@ void CalendarClient::AddEvent(absl::string_view calendar, CalendarObject object,
        });
 }
 
-void CalendarClient::DeleteEvent(absl::string_view href, ActionDone done) {
+void CalendarClient::DeleteEvent(absl::string_view href, ActionDone done,
+                                 std::vector<int> also_expected) {
   if (stopped_) return done(false, "stopped");
   for (auto& [chref, cal] : calendars_) {
     for (auto it = cal.items.begin(); it != cal.items.end();) {
       it = SameHref(it->first, href) ? cal.items.erase(it) : std::next(it);
     }
   }
-  Send(builder_.Delete(href), [done](CaldavResult& r) { done(r.ok(), r.reason); });
+  CaldavRequest request = builder_.Delete(href);
+  for (int status : also_expected) request.expected.push_back(status);
+  Send(std::move(request), [done](CaldavResult& r) { done(r.ok(), r.reason); });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scheduling actions
+
+void CalendarClient::AddInvite(absl::string_view calendar, CalendarObject object,
+                               ActionDone done) {
+  if (stopped_) return done(false, "stopped");
+  std::vector<std::string> invitees;
+  std::string self = address();
+  for (const CalendarUser& a : object.attendees()) {
+    if (!absl::EqualsIgnoreCase(a.address, self)) invitees.push_back(a.address);
+  }
+  std::string cal(calendar);
+  auto invitation = std::make_shared<CalendarObject>(std::move(object));
+  LookUpAttendees(std::move(invitees), *invitation,
+                  [this, cal, invitation, done](bool, const std::string&) {
+                    PutNew(cal, std::move(*invitation), /*invite=*/true, done);
+                  });
+}
+
+void CalendarClient::LookUpAttendees(std::vector<std::string> addresses,
+                                     const CalendarObject& event, ActionDone done) {
+  auto queue = std::make_shared<std::deque<std::string>>();
+  if (traits().attendee_lookups && !outbox_.empty() && !principal_collection_.empty()) {
+    queue->assign(addresses.begin(), addresses.end());
+  }
+  Lookups(queue, StartDay(event), event.uid(), std::move(done));
+}
+
+void CalendarClient::Lookups(std::shared_ptr<std::deque<std::string>> attendees, absl::Time day,
+                             const std::string& uid, Step done) {
+  if (attendees->empty() || stopped_) return done(true, "");
+  std::string attendee = attendees->front();
+  attendees->pop_front();
+  constexpr int64_t kPrefixes = sizeof(kPrincipalSearchPrefixes) / sizeof(kPrincipalSearchPrefixes[0]);
+  const char* prefix = kPrincipalSearchPrefixes[rng_.UniformInt(0, kPrefixes)];
+  // A failed lookup is a failed request; the invitation goes out all the same.
+  Send(builder_.PrincipalSearch(principal_collection_, prefix),
+       [this, attendees, day, uid, attendee, done](CaldavResult&) {
+         FreeBusySpec fb;
+         fb.uid = absl::AsciiStrToUpper(RandomUuid(rng_));
+         fb.start = day;
+         fb.end = day + absl::Hours(24);
+         fb.stamp = absl::Now();
+         fb.organizer = address();
+         fb.attendees = {address(), attendee};
+         fb.mask_uid = uid;
+         absl::StatusOr<CalendarObject> request = CalendarObject::NewFreeBusyRequest(fb);
+         if (!request.ok()) return Lookups(attendees, day, uid, done);
+         Send(builder_.FreeBusy(outbox_, address(), fb.attendees, request->Serialize()),
+              [this, attendees, day, uid, done](CaldavResult&) {
+                Lookups(attendees, day, uid, done);
+              });
+       });
+}
+
+void CalendarClient::UpdateAttendee(absl::string_view href, const CalendarObject& object,
+                                    const PutCondition& condition, StatusDone done) {
+  PutUpdate(InternalHref(href), builder_.PutAttendee(href, object.Serialize(),
+                                 static_cast<size_t>(object.attendee_count()), condition),
+            std::move(done));
+}
+
+void CalendarClient::UpdateOrganizer(absl::string_view href, const CalendarObject& object,
+                                     const PutCondition& condition, StatusDone done) {
+  PutUpdate(InternalHref(href), builder_.PutOrganizer(href, object.Serialize(),
+                                  static_cast<size_t>(object.attendee_count()), condition),
+            std::move(done));
+}
+
+void CalendarClient::PutUpdate(std::string href, CaldavRequest request, StatusDone done) {
+  if (stopped_) return done(false, 0, "stopped");
+  Send(std::move(request), [this, href, done](CaldavResult& r) {
+    if (r.ok() && r.status() != 412 && !r.etag().empty()) {
+      // The server kept the body as sent: the cache is current (else the next sync fetches it).
+      if (CachedCalendar* cal = CalendarOf(href); cal != nullptr) {
+        auto it = cal->items.find(href);
+        if (it != cal->items.end()) it->second.etag = r.etag();
+      }
+    }
+    done(r.ok(), r.status(), r.reason);
+  });
+}
+
+void CalendarClient::GetEvent(absl::string_view href, FetchDone done) {
+  FetchedItem fetched;
+  if (stopped_) {
+    fetched.reason = "stopped";
+    return done(fetched);
+  }
+  std::string item_href = InternalHref(href);
+  Send(builder_.Get(item_href), [this, item_href, done](CaldavResult& r) {
+    FetchedItem fetched;
+    fetched.status = r.status();
+    fetched.reason = r.reason;
+    if (!r.ok()) return done(fetched);
+    absl::StatusOr<CalendarObject> object = CalendarObject::Parse(r.response.body);
+    if (!object.ok()) {
+      fetched.reason = absl::StrCat("GET{event} ", item_href, ": ", object.status().message());
+      return done(fetched);
+    }
+    fetched.ok = true;
+    fetched.etag = r.etag();
+    fetched.schedule_tag = r.schedule_tag();
+    if (CachedCalendar* cal = CalendarOf(item_href); cal != nullptr) {
+      CachedItem& item = cal->items[item_href];
+      item.etag = fetched.etag;
+      item.uid = object->uid();
+      item.summary = object->summary();
+      item.kind = object->kind();
+      Notify(*cal, item_href, *object, fetched.etag, fetched.schedule_tag);
+    }
+    fetched.object = *std::move(object);
+    done(fetched);
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -19,7 +19,16 @@
 // later (item 13); incremental syncs apply deletions and full syncs keep unchanged items, and
 // calendars gone from the home are forgotten (item 15). Deliberate omissions (documented in
 // the report of the change): REPORT{pset} and REPORT{expand} (Radicale has neither), push
-// (XMPP, AMP), notification collections and attendee lookups.
+// (XMPP, AMP) and notification collections.
+//
+// Scheduling (spec 3.5, for the Inviter, RealisticInviter and Accepter profiles): the
+// principal's calendar-user address (mailto:), outbox and principal collection are kept from
+// PROPFIND{principal}; AddInvite does the attendee lookups of the OS X softwares (REPORT{psearch}
+// and POST{fb-small} per invitee, when the server has a principal collection and an outbox)
+// and PUT{organizer-<size>}; UpdateAttendee / UpdateOrganizer PUT a changed event; GetEvent
+// re-reads one. Item observers (the original's eventChanged) see every item a multiget or a
+// GetEvent fetched, parsed, with its schedule tag; bodies are not kept in the cache (spec
+// 9.4-19: the observer keeps what it needs).
 //
 // Every request is recorded under its label with its latency (a 401 exchange apart as
 // AUTH{scheme}, as the Robot does) and success; operations under their operation label with
@@ -79,6 +88,9 @@ struct CalendarClientOptions {
 
 class AmpPushClient;
 
+// A random version-4 UUID in lower case (the clients' uuid4()).
+std::string RandomUuid(RandomStream& rng);
+
 // One cached calendar object resource.
 struct CachedItem {
   std::string etag;
@@ -114,6 +126,27 @@ class CalendarClient {
  public:
   // Called when an action finishes: ok, and the failure reason otherwise.
   using ActionDone = std::function<void(bool ok, const std::string& reason)>;
+  // The same with the final HTTP status (0: no response), for callers that treat 412 apart.
+  using StatusDone = std::function<void(bool ok, int status, const std::string& reason)>;
+  // One item fetched from the server (multiget or GetEvent); valid during the call only.
+  struct ItemChange {
+    const CachedCalendar& calendar;
+    const std::string& href;
+    const CalendarObject& object;
+    const std::string& etag;
+    const std::string& schedule_tag;  // "" if the server sent none
+  };
+  using ItemObserver = std::function<void(const ItemChange&)>;
+  // The outcome of GetEvent.
+  struct FetchedItem {
+    bool ok = false;
+    int status = 0;  // 0: no response
+    std::string reason;
+    std::optional<CalendarObject> object;  // set when ok
+    std::string etag;
+    std::string schedule_tag;
+  };
+  using FetchDone = std::function<void(FetchedItem& item)>;
 
   // `transport` is the client's own (keep-alive pool); `recorder` must outlive the client.
   static absl::StatusOr<std::unique_ptr<CalendarClient>> Create(
@@ -143,6 +176,11 @@ class CalendarClient {
   std::vector<const CachedCalendar*> CalendarsFor(absl::string_view component) const;
   // The cached item at `href` in any calendar; null if none.
   const CachedItem* FindItem(absl::string_view href) const;
+  // The own calendar-user address: the principal's mailto: address, else "mailto:" + the
+  // account's email; "" before startup when the account has no email.
+  std::string address() const;
+  const std::string& outbox() const { return outbox_; }
+  const std::string& principal_collection() const { return principal_collection_; }
 
   EventLoop* loop() const { return loop_; }
   Recorder* recorder() const { return recorder_; }
@@ -155,8 +193,32 @@ class CalendarClient {
   void AddTask(absl::string_view calendar, CalendarObject object, ActionDone done) {
     AddEvent(calendar, std::move(object), std::move(done));
   }
-  // Removes the item from the cache, then DELETE{event}.
-  void DeleteEvent(absl::string_view href, ActionDone done);
+  // Removes the item from the cache, then DELETE{event}. `also_expected` widens the
+  // statuses counted as success (the Accepter's cancel accepts 404: the server may have
+  // removed the attendee's copy itself).
+  void DeleteEvent(absl::string_view href, ActionDone done, std::vector<int> also_expected = {});
+
+  // --- Scheduling actions (spec 3.5) ---
+  // The organizer's new invitation: attendee lookups (OS X softwares, when the server has a
+  // principal collection and an outbox) for every attendee that is not the client itself,
+  // then PUT{organizer-<size>} with If-None-Match: * at <calendar><uid>.ics. `done` reports
+  // the PUT (a failed lookup is a failed request, the invitation is still sent).
+  void AddInvite(absl::string_view calendar, CalendarObject object, ActionDone done);
+  // The attendee lookups alone for `addresses` (the legacy Inviter's new attendee): nothing
+  // for softwares without lookups or servers without principal collection or outbox.
+  void LookUpAttendees(std::vector<std::string> addresses, const CalendarObject& event,
+                       ActionDone done);
+  // PUT{attendee-<size>}: the attendee's changed copy (the Accepter), with `condition`.
+  void UpdateAttendee(absl::string_view href, const CalendarObject& object,
+                      const PutCondition& condition, StatusDone done);
+  // PUT{organizer-<size>}: the organizer's changed event (the legacy Inviter).
+  void UpdateOrganizer(absl::string_view href, const CalendarObject& object,
+                       const PutCondition& condition, StatusDone done);
+  // GET{event}: re-reads one item, updates the cache and tells the item observers.
+  void GetEvent(absl::string_view href, FetchDone done);
+  // Item observers; the id is for RemoveItemObserver. Observers must not destroy the client.
+  int AddItemObserver(ItemObserver observer);
+  void RemoveItemObserver(int id);
   // Runs a poll operation now (for tests); `done` when it is over.
   void PollNow(ActionDone done);
 
@@ -206,6 +268,15 @@ class CalendarClient {
   void Multiget(const std::string& href, std::shared_ptr<std::deque<CaldavRequest>> batches,
                 const std::string& new_token, bool sync_token, Step done);
   CachedCalendar* FindCalendar(absl::string_view href);
+  // The calendar holding `href` (its parent collection); null if unknown.
+  CachedCalendar* CalendarOf(absl::string_view href);
+  void Notify(const CachedCalendar& calendar, const std::string& href,
+              const CalendarObject& object, const std::string& etag,
+              const std::string& schedule_tag);
+  void PutNew(absl::string_view calendar, CalendarObject object, bool invite, ActionDone done);
+  void Lookups(std::shared_ptr<std::deque<std::string>> attendees, absl::Time day,
+               const std::string& uid, Step done);
+  void PutUpdate(std::string href, CaldavRequest request, StatusDone done);
 
   CalendarClientOptions options_;
   std::string title_;
@@ -229,6 +300,11 @@ class CalendarClient {
   EventLoop::TimerId timer_ = 0;
   std::string principal_;
   std::string home_;
+  std::string address_;  // the principal's mailto: calendar-user address
+  std::string outbox_;
+  std::string principal_collection_;
+  std::vector<std::pair<int, ItemObserver>> observers_;
+  int next_observer_ = 1;
   std::map<std::string, CachedCalendar> calendars_;    // by href
   std::map<std::string, std::string> pending_tokens_;  // listed token of a calendar being synced
   std::string push_key_;                  // the home's CS:pushkey ("" if none)

@@ -1,30 +1,13 @@
 #include "worker/profiles.h"
 
-#include <cstdio>
 #include <utility>
 
 #include "absl/status/status.h"
 #include "absl/time/clock.h"
 #include "worker/ical.h"
+#include "worker/scheduling_profiles.h"
 
 namespace loadsim {
-namespace {
-
-// A random (version 4) UUID in lower case, as the profiles' uuid4().
-std::string NewUuid(RandomStream& rng) {
-  uint64_t hi = rng.NextU64();
-  uint64_t lo = rng.NextU64();
-  hi = (hi & ~0xF000ULL) | 0x4000ULL;                         // version 4
-  lo = (lo & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;  // RFC 4122 variant
-  char buf[40];
-  std::snprintf(buf, sizeof(buf), "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
-                static_cast<unsigned>((hi >> 16) & 0xFFFF), static_cast<unsigned>(hi & 0xFFFF),
-                static_cast<unsigned>(lo >> 48),
-                static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFULL));
-  return buf;
-}
-
-}  // namespace
 
 Profile::Profile(CalendarClient* client, double interval_s, uint64_t seed)
     : client_(client),
@@ -107,40 +90,53 @@ absl::StatusOr<std::unique_ptr<Eventer>> Eventer::Create(const v1::EventerParams
   if (!(params.interval_seconds() > 0)) {
     return absl::InvalidArgumentError("Eventer interval must be > 0");
   }
-  absl::StatusOr<DateTimeSampler> start = DateTimeSampler::Create(params.event_start());
-  if (!start.ok()) return start.status();
-  absl::StatusOr<NumberSampler> duration = NumberSampler::Create(params.event_duration());
-  if (!duration.ok()) return duration.status();
-  std::optional<RecurrenceSampler> recurrence;
-  if (params.has_recurrence()) {
-    absl::StatusOr<RecurrenceSampler> r = RecurrenceSampler::Create(params.recurrence());
-    if (!r.ok()) return r.status();
-    recurrence = *std::move(r);
-  }
-  return std::unique_ptr<Eventer>(new Eventer(client, params.interval_seconds(), seed,
-                                              *std::move(start), *std::move(duration),
-                                              std::move(recurrence)));
+  absl::StatusOr<EventTemplate> event =
+      EventTemplate::Create(params.event_start(), params.event_duration(),
+                            params.has_recurrence() ? &params.recurrence() : nullptr);
+  if (!event.ok()) return event.status();
+  return std::unique_ptr<Eventer>(
+      new Eventer(client, params.interval_seconds(), seed, *std::move(event)));
 }
 
-Eventer::Eventer(CalendarClient* client, double interval_s, uint64_t seed, DateTimeSampler start,
-                 NumberSampler duration, std::optional<RecurrenceSampler> recurrence)
-    : Profile(client, interval_s, seed),
-      start_(std::move(start)),
-      duration_(std::move(duration)),
-      recurrence_(std::move(recurrence)) {}
+Eventer::Eventer(CalendarClient* client, double interval_s, uint64_t seed, EventTemplate event)
+    : Profile(client, interval_s, seed), event_(std::move(event)) {}
+
+absl::StatusOr<EventTemplate> EventTemplate::Create(const v1::Distribution& start,
+                                                    const v1::Distribution& duration,
+                                                    const v1::Distribution* recurrence) {
+  absl::StatusOr<DateTimeSampler> s = DateTimeSampler::Create(start);
+  if (!s.ok()) return s.status();
+  absl::StatusOr<NumberSampler> d = NumberSampler::Create(duration);
+  if (!d.ok()) return d.status();
+  std::optional<RecurrenceSampler> r;
+  if (recurrence != nullptr) {
+    absl::StatusOr<RecurrenceSampler> sampler = RecurrenceSampler::Create(*recurrence);
+    if (!sampler.ok()) return sampler.status();
+    r = *std::move(sampler);
+  }
+  return EventTemplate(*std::move(s), *std::move(d), std::move(r));
+}
+
+EventTemplate::EventTemplate(DateTimeSampler start, NumberSampler duration,
+                             std::optional<RecurrenceSampler> recurrence)
+    : start_(std::move(start)), duration_(std::move(duration)), recurrence_(std::move(recurrence)) {}
+
+EventSpec EventTemplate::Sample(RandomStream& rng) {
+  absl::Time now = absl::Now();
+  EventSpec spec;
+  spec.uid = RandomUuid(rng);
+  spec.created = now;
+  spec.start = start_.Sample(rng, now);
+  spec.duration = absl::Seconds(duration_.Sample(rng));
+  if (start_.tzname() != "UTC") spec.tzid = start_.tzname();
+  if (recurrence_.has_value()) spec.rrule = recurrence_->Sample(rng);
+  return spec;
+}
 
 bool Eventer::Tick(int64_t due_ns) {
   const CachedCalendar* calendar = PickCalendar("VEVENT");
   if (calendar == nullptr) return false;
-  absl::Time now = absl::Now();
-  EventSpec spec;
-  spec.uid = NewUuid(rng_);
-  spec.created = now;
-  spec.start = start_.Sample(rng_, now);
-  spec.duration = absl::Seconds(duration_.Sample(rng_));
-  if (start_.tzname() != "UTC") spec.tzid = start_.tzname();
-  if (recurrence_.has_value()) spec.rrule = recurrence_->Sample(rng_);
-  absl::StatusOr<CalendarObject> event = CalendarObject::NewEvent(spec);
+  absl::StatusOr<CalendarObject> event = CalendarObject::NewEvent(event_.Sample(rng_));
   PutNew(*calendar, std::move(event), due_ns);
   return true;
 }
@@ -166,7 +162,7 @@ bool Tasker::Tick(int64_t due_ns) {
   if (calendar == nullptr) return false;
   absl::Time now = absl::Now();
   TaskSpec spec;
-  spec.uid = NewUuid(rng_);
+  spec.uid = RandomUuid(rng_);
   spec.created = now;
   spec.due = due_.Sample(rng_, now);
   if (due_.tzname() != "UTC") spec.tzid = due_.tzname();
@@ -175,12 +171,26 @@ bool Tasker::Tick(int64_t due_ns) {
   return true;
 }
 
-bool ProfileImplemented(const v1::ProfileSpec& spec) {
-  return spec.has_eventer() || spec.has_tasker();
+std::vector<v1::DirectoryEntry> DirectoryOf(const std::vector<v1::Account>& accounts) {
+  std::vector<v1::DirectoryEntry> out;
+  out.reserve(accounts.size());
+  for (const v1::Account& a : accounts) {
+    v1::DirectoryEntry& e = out.emplace_back();
+    e.set_uid(a.uid());
+    e.set_common_name(a.common_name());
+    e.set_email(a.email());
+  }
+  return out;
+}
+
+bool ProfileImplemented(const v1::ProfileSpec& spec, bool have_directory) {
+  if (spec.has_inviter() || spec.has_realistic_inviter()) return have_directory;
+  return spec.has_eventer() || spec.has_tasker() || spec.has_accepter();
 }
 
 absl::StatusOr<std::unique_ptr<Profile>> CreateProfile(const v1::ProfileSpec& spec,
-                                                       CalendarClient* client, uint64_t seed) {
+                                                       CalendarClient* client, uint64_t seed,
+                                                       const ProfileContext& context) {
   if (!spec.enabled()) return std::unique_ptr<Profile>();
   if (spec.has_eventer()) {
     absl::StatusOr<std::unique_ptr<Eventer>> p = Eventer::Create(spec.eventer(), client, seed);
@@ -192,8 +202,8 @@ absl::StatusOr<std::unique_ptr<Profile>> CreateProfile(const v1::ProfileSpec& sp
     if (!p.ok()) return p.status();
     return std::unique_ptr<Profile>(*std::move(p));
   }
-  // TODO: Inviter, RealisticInviter and Accepter (spec 4.4-4.6) are recognised but inactive.
-  return std::unique_ptr<Profile>();
+  if (!ProfileImplemented(spec, context.directory != nullptr)) return std::unique_ptr<Profile>();
+  return CreateSchedulingProfile(spec, client, seed, context);
 }
 
 }  // namespace loadsim
