@@ -1,6 +1,7 @@
 #include "worker/robot.h"
 
 #include <cmath>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -33,6 +34,19 @@ absl::StatusOr<std::unique_ptr<Robot>> Robot::Create(const v1::RobotParams& para
   absl::StatusOr<Pacer> pacer = Pacer::ForRobot(params);
   if (!pacer.ok()) return pacer.status();
   robot->pacer_ = *std::move(pacer);
+  robot->object_rng_ =
+      RandomStream(DeriveSeed(run_seed, user_number, absl::StrCat("robot-objects#", robot_index)));
+  if (params.recurrence() > 0) {
+    absl::StatusOr<ObjectPicker> objects = ObjectPicker::Create(params, robot->object_rng_);
+    if (!objects.ok()) return objects.status();
+    robot->objects_ = *std::move(objects);
+  }
+  if (params.has_session()) {
+    absl::StatusOr<SessionClock> session = SessionClock::Create(params.session(), 0);
+    if (!session.ok()) return session.status();
+    robot->session_ = *std::move(session);
+  }
+  robot->launch_win_s_ = params.launch_win_seconds();
   return robot;
 }
 
@@ -65,18 +79,23 @@ Robot::Robot(const v1::RobotParams& params, EventLoop* loop,
 
 Robot::~Robot() {
   if (timer_ != 0) loop_->CancelTimer(timer_);
+  if (resume_timer_ != 0) loop_->CancelTimer(resume_timer_);
 }
 
 void Robot::Start(int64_t stop_ns) {
   stopped_ = false;
   stop_ns_ = stop_ns;
   int64_t now = loop_->now_ns();
+  started_ns_ = now;
+  if (session_) session_->Restart(now);
+  const int64_t launch = now + LaunchDelayNs(launch_win_s_, object_rng_);
   if (!pacer_.open_loop()) {
-    for (int i = 0; i < outstanding_target_; ++i) Issue(now);
+    for (int i = 0; i < outstanding_target_; ++i) Issue(launch);
     return;
   }
-  // Polygraph: a new robot's first request comes one gap after it starts.
-  next_due_ns_ = NextDue(now);
+  // Polygraph: a new robot's first request comes one gap after it starts, or at a uniform
+  // time inside launch_win when that is set.
+  next_due_ns_ = launch_win_s_ > 0 ? launch : NextDue(now);
   ScheduleNext();
 }
 
@@ -102,9 +121,34 @@ void Robot::Stop() {
     loop_->CancelTimer(timer_);
     timer_ = 0;
   }
+  if (resume_timer_ != 0) {
+    loop_->CancelTimer(resume_timer_);
+    resume_timer_ = 0;
+  }
+  deferred_ = 0;
+}
+
+int64_t Robot::SkipIdle(int64_t due_ns) {
+  for (int i = 0; i < 1000 && due_ns < stop_ns_; ++i) {
+    const int64_t busy = session_->NextBusy(due_ns, object_rng_);
+    if (busy == due_ns) break;
+    due_ns = NextDue(busy);
+  }
+  return due_ns;
+}
+
+void Robot::Defer(int64_t at_ns) {
+  ++deferred_;
+  if (resume_timer_ != 0) return;  // one timer resumes every request waiting for that time
+  resume_timer_ = loop_->AddTimer(at_ns, [this, at_ns] {
+    resume_timer_ = 0;
+    const int n = std::exchange(deferred_, 0);
+    for (int i = 0; i < n; ++i) Issue(at_ns);
+  });
 }
 
 void Robot::ScheduleNext() {
+  if (session_ && !stopped_) next_due_ns_ = SkipIdle(next_due_ns_);
   if (stopped_ || next_due_ns_ >= stop_ns_) return;
   timer_ = loop_->AddTimer(next_due_ns_, [this] {
     timer_ = 0;
@@ -117,10 +161,20 @@ void Robot::ScheduleNext() {
 
 void Robot::Issue(int64_t due_ns) {
   if (stopped_ || due_ns >= stop_ns_) return;
+  if (!pacer_.open_loop()) {  // closed loop: wait for the launch time or the session's busy time
+    const int64_t at = session_ ? session_->NextBusy(due_ns, object_rng_) : due_ns;
+    if (at > loop_->now_ns()) {
+      Defer(at);
+      return;
+    }
+  }
   HttpRequest req;
   const std::string& method = methods_.PickValue(rng_);
   req.method = method;
   req.url = origins_.PickValue(rng_);
+  if (objects_) {
+    req.url = ObjectUrl(req.url, objects_->Next(object_rng_, (due_ns - started_ns_) / 1e9).id);
+  }
   req.timeout_ns = timeout_ns_;
   req.keep_body = false;
   req.keep_headers = false;

@@ -24,6 +24,7 @@
 #include "worker/factor_curve.h"
 #include "worker/http_engine.h"
 #include "worker/pacer.h"
+#include "worker/popularity.h"
 #include "worker/recorder.h"
 
 namespace loadsim {
@@ -67,6 +68,11 @@ class Robot {
   void Issue(int64_t due_ns);
   void OnDone(int64_t due_ns, const std::string& method, HttpResponse& resp,
               const AuthExchange& auth);
+  // Session: the first due time at or after `due_ns` that falls in a busy period (an open-loop
+  // stream resumes one gap after an idle period ends).
+  int64_t SkipIdle(int64_t due_ns);
+  // Closed loop: issue one request at `at_ns` (launch window or end of an idle period).
+  void Defer(int64_t at_ns);
 
   EventLoop* loop_;
   Recorder* recorder_;
@@ -85,6 +91,15 @@ class Robot {
   EventLoop::TimerId timer_ = 0;
   uint64_t submitted_ = 0;
   std::map<std::string, std::string, std::less<>> labels_;  // method -> report label
+  // Polygraph object model, session and launch window (worker/popularity.h), with their own
+  // random stream; objects_/session_ are unset when not configured.
+  RandomStream object_rng_{0};
+  std::optional<ObjectPicker> objects_;
+  std::optional<SessionClock> session_;
+  double launch_win_s_ = 0;
+  int64_t started_ns_ = 0;
+  int deferred_ = 0;
+  EventLoop::TimerId resume_timer_ = 0;
 };
 
 // Report label of a robot request: "<METHOD>{robot}".
