@@ -1,6 +1,7 @@
 #include "master/coordinator.h"
 
 #include <chrono>
+#include <cmath>
 
 #include "absl/strings/str_cat.h"
 #include "master/verdict.h"
@@ -167,7 +168,9 @@ grpc::Status Coordinator::Connect(
       w->last_seen_ns = MonotonicNowNs();
       if (in.has_delta()) {
         const v1::IntervalDelta& d = in.delta();
-        int64_t cycle = static_cast<int64_t>(d.end_seconds() / options_.stats_cycle_s);
+        // A delta ending at second k holds (k-1, k]: it belongs to the cycle containing k-.
+        int64_t cycle = std::max<int64_t>(
+            0, static_cast<int64_t>(std::ceil(d.end_seconds() / options_.stats_cycle_s)) - 1);
         IntervalAgg& agg = intervals_[{cycle, d.phase_index()}];
         agg.cycle = cycle;
         agg.phase = d.phase_index();

@@ -3,8 +3,9 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <cstdio>
 #include <chrono>
+#include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -90,8 +91,8 @@ absl::Status RunUnderMaster(const ClusterClientOptions& options) {
   if (msg.has_reject()) {
     stream->WritesDone();
     stream->Finish();
-    return absl::PermissionDeniedError(absl::StrCat("rejected by the master: ",
-                                                    msg.reject().reason()));
+    return absl::PermissionDeniedError(
+        absl::StrCat("rejected by the master: ", msg.reject().reason()));
   }
   if (!msg.has_assignment()) return absl::InternalError("expected an assignment");
   const v1::Assignment& a = msg.assignment();
@@ -115,13 +116,18 @@ absl::Status RunUnderMaster(const ClusterClientOptions& options) {
   v1::WorkerMessage ready;
   ready.mutable_ready();
   if (!write(ready)) return absl::UnavailableError("the master went away before the start");
-  if (!stream->Read(&msg) || !msg.has_start()) {
+  // Phase changes may overtake the Start message (the master sends them from another thread).
+  bool got = stream->Read(&msg);
+  while (got && msg.has_phase_change()) {
+    rt->ApplyPhase(msg.phase_change());
+    got = stream->Read(&msg);
+  }
+  if (!got || !msg.has_start()) {
     return absl::UnavailableError("the master went away before the start");
   }
   const int64_t start_ns = MonotonicNowNs() + msg.start().start_in_ms() * 1000000;
   // The master says when to stop; the local deadline (runtime + 60 s) is only a backstop.
-  const int64_t stop_ns =
-      start_ns + static_cast<int64_t>((msg.start().runtime_s() + 60) * 1e9);
+  const int64_t stop_ns = start_ns + static_cast<int64_t>((msg.start().runtime_s() + 60) * 1e9);
 
   std::atomic<bool> master_lost{false};
   std::atomic<bool> done{false};
@@ -129,8 +135,7 @@ absl::Status RunUnderMaster(const ClusterClientOptions& options) {
     v1::MasterMessage m;
     while (stream->Read(&m)) {
       if (m.has_stop()) {
-        rt->RequestStop(MonotonicNowNs() +
-                        static_cast<int64_t>(m.stop().drain_grace_s() * 1e9));
+        rt->RequestStop(MonotonicNowNs() + static_cast<int64_t>(m.stop().drain_grace_s() * 1e9));
       } else if (m.has_abort()) {
         rt->Abort();
       } else if (m.has_phase_change()) {
@@ -159,7 +164,8 @@ absl::Status RunUnderMaster(const ClusterClientOptions& options) {
       d->set_interval(interval);
       d->set_phase_index(phase);
       d->set_users_alive(rt->users_alive());
-      d->set_end_seconds((MonotonicNowNs() - start_ns) / 1e9);
+      // The threads cut every second on the second: this delta ends at the last cut.
+      d->set_end_seconds(std::floor(std::max<int64_t>(0, MonotonicNowNs() - start_ns) / 1e9));
       for (const auto& [label, stats] : delta) {
         if (!IsSchedulingLabel(label)) counted += stats.count();
         if (label.rfind("lag{", 0) == 0) lag.Merge(stats).IgnoreError();
@@ -195,8 +201,8 @@ absl::Status RunUnderMaster(const ClusterClientOptions& options) {
     write(hb);
   }
   joiner.join();
-  std::fprintf(stderr, "loadsim-worker %d/%d: counted %llu requests\n", worker_index,
-               worker_count, static_cast<unsigned long long>(counted));
+  std::fprintf(stderr, "loadsim-worker %d/%d: counted %llu requests\n", worker_index, worker_count,
+               static_cast<unsigned long long>(counted));
   absl::Status result = absl::OkStatus();
   if (master_lost.load()) {
     result = absl::UnavailableError("the master went away; load stopped");
