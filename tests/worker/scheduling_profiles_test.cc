@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
@@ -141,13 +142,9 @@ class DavicalSchedulingTest : public ::testing::Test {
   static constexpr int kInviteesPerEvent = 3;
 
   void SetUp() override {
-    // One php process: DAViCal's concurrent scheduling can deadlock in PostgreSQL (500s that
-    // are the server's, see davical.sh); this test checks the clients.
-    ASSERT_TRUE(server_.Start(kUsers, /*workers=*/1)) << server_.error();
     loop_ = *EventLoop::Create();
     engine_ = *HttpEngine::Create(loop_.get());
     recorder_ = std::make_unique<Recorder>();
-    directory_ = Directory(kUsers);
   }
   void TearDown() override {
     profiles_.clear();
@@ -156,16 +153,22 @@ class DavicalSchedulingTest : public ::testing::Test {
     engine_.reset();
   }
 
-  // One client per account (the three softwares in turn), each with an Accepter.
-  void MakeClients() {
+  // A DAViCal with `users` accounts and one client per account (the three softwares in turn,
+  // polling every `poll_s`), each with an Accepter.
+  void MakeClients(int users, double poll_s) {
+    // One php process: DAViCal's concurrent scheduling can deadlock in PostgreSQL (500s that
+    // are the server's, see davical.sh); these tests check the clients.
+    ASSERT_TRUE(server_.Start(users, /*workers=*/1)) << server_.error();
+    users_ = users;
+    directory_ = Directory(users);
     static const ClientSoftware kSoftwares[] = {ClientSoftware::kOsX10_6,
                                                 ClientSoftware::kOsX10_7, ClientSoftware::kIos5};
-    for (int i = 0; i < kUsers; ++i) {
+    for (int i = 0; i < users; ++i) {
       CalendarClientOptions o;
       o.traits = &TraitsOf(kSoftwares[i % 3]);
       o.root = server_.Url("");
       o.principal_path_template = testing::DavicalServer::PrincipalPathTemplate();
-      o.poll_interval_s = 5;  // 20 clients against one php process
+      o.poll_interval_s = poll_s;
       o.uid = directory_[i].uid();
       o.password = "pass" + Name(i + 1);
       o.email = directory_[i].email();
@@ -191,8 +194,15 @@ class DavicalSchedulingTest : public ::testing::Test {
     ProfileContext context;
     context.user_number = static_cast<uint64_t>(user);
     context.directory = &directory_;
-    context.population = kUsers;
+    context.population = static_cast<uint64_t>(users_);
     return context;
+  }
+
+  bool AllStarted() const {
+    for (const auto& c : clients_) {
+      if (!c->started()) return false;
+    }
+    return true;
   }
 
   bool RunUntil(const std::function<bool()>& pred, double seconds, double step_s = 0.02) {
@@ -215,6 +225,7 @@ class DavicalSchedulingTest : public ::testing::Test {
   }
 
   testing::DavicalServer server_;
+  int users_ = 0;
   std::vector<v1::DirectoryEntry> directory_;
   std::unique_ptr<EventLoop> loop_;
   std::unique_ptr<HttpEngine> engine_;
@@ -225,7 +236,7 @@ class DavicalSchedulingTest : public ::testing::Test {
 };
 
 TEST_F(DavicalSchedulingTest, InviteAcceptReplyAndCancelAreInTheServersStoredData) {
-  MakeClients();
+  MakeClients(kUsers, /*poll_s=*/5);  // 20 clients against one php process
   ASSERT_FALSE(HasFatalFailure());
   // The organizer, user20, invites three of user01..user07 (offsets 1..7 around the ring)
   // every 2 s.
@@ -247,15 +258,7 @@ TEST_F(DavicalSchedulingTest, InviteAcceptReplyAndCancelAreInTheServersStoredDat
 
   for (auto& c : clients_) c->Start();
   for (auto& p : profiles_) p->Start();
-  ASSERT_TRUE(RunUntil(
-      [&] {
-        for (auto& c : clients_) {
-          if (!c->started()) return false;
-        }
-        return true;
-      },
-      120))
-      << Labels();
+  ASSERT_TRUE(RunUntil([&] { return AllStarted(); }, 120)) << Labels();
   ASSERT_TRUE(RunUntil([&] { return Count("invite") >= kInvites; }, 120)) << Labels();
   invites->Stop();
   ASSERT_EQ(Failures("invite"), 0u) << Labels() << server_.LogTail();
@@ -351,6 +354,65 @@ TEST_F(DavicalSchedulingTest, InviteAcceptReplyAndCancelAreInTheServersStoredDat
   EXPECT_GE(Count("PUT{attendee-small}"), invitations);
   EXPECT_GE(Count("REPORT{psearch}"), sent * kInviteesPerEvent);  // the organizer is OS X 10.6
   EXPECT_GE(Count("POST{fb-small}"), sent * kInviteesPerEvent);
+}
+
+// The legacy Inviter adds one attendee at a time to the organizer's own events (made by its
+// Eventer); the invitee's Accepter accepts.
+TEST_F(DavicalSchedulingTest, LegacyInviterAddsAttendeesToOwnEvents) {
+  constexpr int kUsersHere = 5;
+  constexpr uint64_t kWanted = 3;
+  MakeClients(kUsersHere, /*poll_s=*/1.5);
+  ASSERT_FALSE(HasFatalFailure());
+  CalendarClient* organizer = clients_[1].get();  // user02, OS X 10.7
+  v1::ProfileSpec eventer;
+  eventer.set_enabled(true);
+  eventer.mutable_eventer()->set_interval_seconds(0.5);
+  *eventer.mutable_eventer()->mutable_event_start() = calendar_test::NearFuture();
+  *eventer.mutable_eventer()->mutable_event_duration() = Constant(v1::VALUE_KIND_TIME, 1800);
+  absl::StatusOr<std::unique_ptr<Profile>> events = CreateProfile(eventer, organizer, 5);
+  ASSERT_TRUE(events.ok()) << events.status();
+  Profile* creating = events->get();
+  profiles_.push_back(*std::move(events));
+  v1::ProfileSpec spec;
+  spec.set_enabled(true);
+  *spec.mutable_inviter()->mutable_send_invitation() = Constant(v1::VALUE_KIND_TIME, 1);
+  // Any of the 4 others: a second invitation to one event always finds a new invitee.
+  *spec.mutable_inviter()->mutable_invitee() = UniformInteger(1, kUsersHere);
+  absl::StatusOr<std::unique_ptr<Profile>> inviter = CreateProfile(spec, organizer, 9, Context(1));
+  ASSERT_TRUE(inviter.ok()) << inviter.status();
+  ASSERT_NE(*inviter, nullptr);
+  Profile* inviting = inviter->get();
+  profiles_.push_back(*std::move(inviter));
+
+  for (auto& c : clients_) c->Start();
+  for (auto& p : profiles_) p->Start();
+  ASSERT_TRUE(RunUntil([&] { return AllStarted() && Count("create") >= 2; }, 60)) << Labels();
+  creating->Stop();
+  ASSERT_TRUE(RunUntil([&] { return Count("invite") >= kWanted; }, 60)) << Labels();
+  inviting->Stop();
+  const uint64_t sent = Count("invite");
+  ASSERT_EQ(Failures("invite"), 0u) << Labels() << server_.LogTail();
+  ASSERT_TRUE(RunUntil([&] { return Count("accept") >= sent && Pending() == 0; }, 60))
+      << Labels();
+
+  // In the organizer's copies: one added invitee per invitation, all accepted, the organizer
+  // itself an ACCEPTED attendee of each invitation.
+  std::vector<std::string> rows = server_.Query(
+      "SELECT a.attendee, a.partstat FROM calendar_attendee a JOIN caldav_data d USING (dav_id) "
+      "WHERE d.dav_name LIKE '/user02/calendar/%' ORDER BY 1");
+  uint64_t invitees = 0;
+  for (const std::string& row : rows) {
+    EXPECT_THAT(row, ::testing::EndsWith("|ACCEPTED")) << row;
+    if (!absl::StartsWith(row, "mailto:user02@")) ++invitees;
+  }
+  EXPECT_EQ(invitees, sent) << Dump(
+      "SELECT d.dav_name, a.attendee, a.partstat FROM calendar_attendee a JOIN caldav_data d "
+      "USING (dav_id) ORDER BY 1, 2");
+  EXPECT_EQ(Count("PUT{organizer-small}"), sent);
+  EXPECT_GE(Count("REPORT{psearch}"), sent);  // OS X looks the invitee up
+  for (const auto& [label, rec] : recorder_->current()) {
+    EXPECT_EQ(rec.failures(), 0u) << label << "\n" << Labels();
+  }
 }
 
 }  // namespace
