@@ -32,6 +32,12 @@ bool Taken(const std::vector<std::string>& taken, absl::string_view address) {
 
 int64_t NowNs(CalendarClient* client) { return client->loop()->UpdateNow(); }
 
+// How late a profile timer runs, as the Eventer's ticks (spec 4.1: profile operations carry
+// lag; 9.4-24).
+void RecordLag(CalendarClient* client, int64_t due_ns) {
+  client->recorder()->Record("lag{profile}", NowNs(client) - due_ns, true);
+}
+
 }  // namespace
 
 // --- InviteePicker ---
@@ -120,6 +126,7 @@ void InvitationLoop::ScheduleAfter(int64_t from_ns, double fraction) {
   if (due == FactorCurve::kNever || (loop_stop_ns_ > 0 && due >= loop_stop_ns_)) return;
   loop_timer_ = client_->loop()->AddTimer(due, [this, due] {
     loop_timer_ = 0;
+    RecordLag(client_, due);
     Send(due);
   });
 }
@@ -446,6 +453,7 @@ void Accepter::Schedule(const std::string& href, Pending pending, double delay_s
     auto it = pending_.find(href);
     if (it == pending_.end()) return;
     it->second.timer = 0;
+    RecordLag(client_, due);
     Run(href, due);
   });
 }

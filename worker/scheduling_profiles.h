@@ -24,6 +24,8 @@
 // inboxes do not grow over a long run. Unlike the original, every HTTP failure fails its operation with the reason
 // (spec 9.4-20), and a 412 is retried at most three times after re-reading the event.
 //
+// Every timer (invitation, accept, reply, cancel) records how late it ran as lag{profile}.
+//
 // Not thread-safe: like every profile, on its client's loop thread; destroy before the client.
 #ifndef LOADSIM_WORKER_SCHEDULING_PROFILES_H_
 #define LOADSIM_WORKER_SCHEDULING_PROFILES_H_
