@@ -259,7 +259,7 @@ std::string FormatReport(const v1::Results& r) {
                  : (w.finished() ? "finished" : "incomplete"));
   }
   if (r.failure_samples_size() > 0) {
-    out += "\n* Failure samples (first of each worker)\n";
+    out += "\n* Failure samples (the first few of each worker thread)\n";
     for (const v1::FailureSample& f : r.failure_samples()) {
       absl::StrAppendFormat(&out, "worker %d %.1fs %s %s %s %s -> %d %s%s\n", f.worker_index(),
                             f.at_seconds(), f.user(), f.label(), f.method(), f.url(), f.status(),

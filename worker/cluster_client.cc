@@ -153,6 +153,8 @@ absl::Status RunUnderMaster(const ClusterClientOptions& options) {
   int64_t interval = 0;
   uint64_t counted = 0;  // requests this worker recorded (all labels but lag)
   double lag_p99_ms = 0;
+  constexpr int kMaxSamplesPerWorker = 10;
+  int samples_sent = 0;
   auto send_deltas = [&](bool force) {
     std::map<int, LabelMap> deltas = rt->TakeDeltas();
     if (deltas.empty() && force) deltas[0];
@@ -171,6 +173,14 @@ absl::Status RunUnderMaster(const ClusterClientOptions& options) {
         if (label.rfind("lag{", 0) == 0) lag.Merge(stats).IgnoreError();
         *d->add_labels() = stats.ToProto();
       }
+      ok = write(m) && ok;
+    }
+    for (v1::FailureSample& sample : rt->TakeFailureSamples()) {
+      if (samples_sent >= kMaxSamplesPerWorker) break;
+      ++samples_sent;
+      sample.set_at_seconds(sample.at_seconds() - start_ns / 1e9);
+      v1::WorkerMessage m;
+      *m.mutable_failure_sample() = std::move(sample);
       ok = write(m) && ok;
     }
     ++interval;

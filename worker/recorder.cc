@@ -30,6 +30,38 @@ bool IsSchedulingLabel(absl::string_view label) {
   return absl::StartsWith(label, "lag{") || absl::StartsWith(label, "blocked{");
 }
 
+void Recorder::AddFailureSample(v1::FailureSample sample) {
+  if (!WantsFailureSample()) return;
+  ++samples_kept_;
+  samples_.push_back(std::move(sample));
+}
+
+std::vector<v1::FailureSample> Recorder::TakeFailureSamples() {
+  std::vector<v1::FailureSample> out;
+  out.swap(samples_);
+  return out;
+}
+
+v1::FailureSample MakeFailureSample(absl::string_view user, absl::string_view label,
+                                    absl::string_view method, absl::string_view url, int status,
+                                    absl::string_view reason, absl::string_view body,
+                                    int64_t at_ns) {
+  v1::FailureSample s;
+  s.set_user(std::string(user));
+  s.set_label(std::string(label));
+  s.set_method(std::string(method));
+  s.set_url(std::string(url));
+  s.set_status(status);
+  s.set_reason(std::string(reason));
+  std::string excerpt;
+  for (char c : body.substr(0, 200)) {
+    excerpt += (c >= 32 && c < 127) ? c : ' ';
+  }
+  s.set_body_excerpt(excerpt);
+  s.set_at_seconds(static_cast<double>(at_ns) / 1e9);
+  return s;
+}
+
 LabelMap Recorder::TakeDelta() {
   LabelMap out;
   out.swap(labels_);

@@ -15,6 +15,7 @@
 
 #include "absl/strings/string_view.h"
 #include "common/histogram.h"
+#include "loadsim/v1/results.pb.h"
 #include "loadsim/v1/run_spec.pb.h"
 
 namespace loadsim {
@@ -32,6 +33,14 @@ class Recorder {
 
   // Everything recorded since the previous call, and a fresh start.
   LabelMap TakeDelta();
+
+  // Failure samples (request, status, body excerpt): the first kMaxFailureSamples of this
+  // recorder's life are kept; callers check WantsFailureSample() before building one, so
+  // the hot path copies nothing once enough are kept. at_seconds holds the monotonic time.
+  static constexpr int kMaxFailureSamples = 5;
+  bool WantsFailureSample() const { return samples_kept_ < kMaxFailureSamples; }
+  void AddFailureSample(v1::FailureSample sample);
+  std::vector<v1::FailureSample> TakeFailureSamples();
   const LabelMap& current() const { return labels_; }
 
  private:
@@ -40,7 +49,15 @@ class Recorder {
   v1::ThresholdTable thresholds_;
   std::vector<uint64_t> limits_us_;  // same for every label: the table's limits
   LabelMap labels_;
+  int samples_kept_ = 0;
+  std::vector<v1::FailureSample> samples_;
 };
+
+// A failure sample of a finished request: the body cut to 200 bytes, printable ASCII only.
+v1::FailureSample MakeFailureSample(absl::string_view user, absl::string_view label,
+                                    absl::string_view method, absl::string_view url, int status,
+                                    absl::string_view reason, absl::string_view body,
+                                    int64_t at_ns);
 
 // True for the generator's own measurement lines ("lag{...}": due -> sent, "blocked{...}":
 // waiting for a free connection), which are neither requests nor operations: they are not

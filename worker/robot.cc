@@ -10,8 +10,7 @@ namespace loadsim {
 
 std::string RobotLabel(absl::string_view method) { return absl::StrCat(method, "{robot}"); }
 
-absl::StatusOr<std::unique_ptr<Robot>> Robot::Create(const v1::RobotParams& params,
-                                                     EventLoop* loop,
+absl::StatusOr<std::unique_ptr<Robot>> Robot::Create(const v1::RobotParams& params, EventLoop* loop,
                                                      std::unique_ptr<HttpTransport> transport,
                                                      Recorder* recorder, uint64_t run_seed,
                                                      uint64_t user_number, int robot_index,
@@ -23,6 +22,7 @@ absl::StatusOr<std::unique_ptr<Robot>> Robot::Create(const v1::RobotParams& para
   RandomStream rng(DeriveSeed(run_seed, user_number, absl::StrCat("robot#", robot_index)));
   std::unique_ptr<Robot> robot(new Robot(params, loop, std::move(transport), recorder, rng,
                                          *std::move(origins), *std::move(methods)));
+  robot->user_number_ = user_number;
   if (params.authenticate()) {
     if (account == nullptr) {
       return absl::InvalidArgumentError("robot: authenticate is set but the user has no account");
@@ -176,23 +176,26 @@ void Robot::Issue(int64_t due_ns) {
     req.url = ObjectUrl(req.url, objects_->Next(object_rng_, (due_ns - started_ns_) / 1e9).id);
   }
   req.timeout_ns = timeout_ns_;
+  // The URL is kept only while failure samples are still wanted.
+  std::string sample_url = recorder_->WantsFailureSample() ? req.url : std::string();
   req.keep_body = false;
   req.keep_headers = false;
   ++submitted_;
   if (auth_) {
-    AuthenticatedSend(transport_.get(), auth_.get(), std::move(req),
-                      [this, due_ns, &method](HttpResponse& resp, const AuthExchange& auth) {
-                        OnDone(due_ns, method, resp, auth);
-                      });
+    AuthenticatedSend(
+        transport_.get(), auth_.get(), std::move(req),
+        [this, due_ns, &method, sample_url](HttpResponse& resp, const AuthExchange& auth) {
+          OnDone(due_ns, method, resp, auth, sample_url);
+        });
     return;
   }
-  transport_->Submit(std::move(req), [this, due_ns, &method](HttpResponse& resp) {
-    OnDone(due_ns, method, resp, AuthExchange{});
+  transport_->Submit(std::move(req), [this, due_ns, &method, sample_url](HttpResponse& resp) {
+    OnDone(due_ns, method, resp, AuthExchange{}, sample_url);
   });
 }
 
 void Robot::OnDone(int64_t due_ns, const std::string& method, HttpResponse& resp,
-                   const AuthExchange& auth) {
+                   const AuthExchange& auth, const std::string& url) {
   bool ok = resp.failure == Failure::kNone && resp.status >= 200 && resp.status < 400;
   std::string reason;
   if (resp.failure != Failure::kNone) {
@@ -209,6 +212,11 @@ void Robot::OnDone(int64_t due_ns, const std::string& method, HttpResponse& resp
     recorder_->Record(absl::StrCat("AUTH{", auth_->scheme(), "}"), challenge_ns, true);
   }
   recorder_->Record(label->second, resp.done_ns - due_ns - challenge_ns, ok, reason);
+  if (!ok && recorder_->WantsFailureSample()) {
+    recorder_->AddFailureSample(MakeFailureSample(absl::StrCat("user ", user_number_),
+                                                  label->second, method, url, resp.status, reason,
+                                                  resp.body, resp.done_ns));
+  }
   recorder_->Record("lag{robot}", resp.sent_ns - due_ns, true);
   if (resp.sent_ns > resp.queued_ns) {
     // Refused at first (no free connection): the wait is blocked time, its own line.

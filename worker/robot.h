@@ -20,8 +20,8 @@
 #include "common/random.h"
 #include "common/selector.h"
 #include "loadsim/v1/run_spec.pb.h"
-#include "worker/http_auth.h"
 #include "worker/factor_curve.h"
+#include "worker/http_auth.h"
 #include "worker/http_engine.h"
 #include "worker/pacer.h"
 #include "worker/popularity.h"
@@ -67,7 +67,7 @@ class Robot {
   int64_t NextDue(int64_t from_ns);
   void Issue(int64_t due_ns);
   void OnDone(int64_t due_ns, const std::string& method, HttpResponse& resp,
-              const AuthExchange& auth);
+              const AuthExchange& auth, const std::string& url);
   // Session: the first due time at or after `due_ns` that falls in a busy period (an open-loop
   // stream resumes one gap after an idle period ends).
   int64_t SkipIdle(int64_t due_ns);
@@ -90,6 +90,7 @@ class Robot {
   bool stopped_ = true;
   EventLoop::TimerId timer_ = 0;
   uint64_t submitted_ = 0;
+  uint64_t user_number_ = 0;
   std::map<std::string, std::string, std::less<>> labels_;  // method -> report label
   // Polygraph object model, session and launch window (worker/popularity.h), with their own
   // random stream; objects_/session_ are unset when not configured.

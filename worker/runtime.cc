@@ -83,9 +83,9 @@ class LoopThread {
     UserSlot& slot = SlotFor(user, start_offset_ns);
     for (int r = 0; r < params.robots(); ++r) {
       RandomStream limits_rng(DeriveSeed(seed, user, absl::StrCat("robot-limits#", r)));
-      absl::StatusOr<std::unique_ptr<Robot>> robot = Robot::Create(
-          params, loop_.get(), MakeTransport(params, limits_rng), recorder_.get(), seed, user, r,
-          account);
+      absl::StatusOr<std::unique_ptr<Robot>> robot =
+          Robot::Create(params, loop_.get(), MakeTransport(params, limits_rng), recorder_.get(),
+                        seed, user, r, account);
       if (!robot.ok()) return robot.status();
       (*robot)->SetLoadCurve(&load_);
       slot.robots.push_back(robot->get());
@@ -120,9 +120,9 @@ class LoopThread {
     options.amp_push_host = client.calendar().amp_push_host();
     options.amp_push_port = client.calendar().amp_push_port();
     if (spec.client_data_serialization().enabled()) {
-      options.state_path = ClientStatePath(
-          spec.client_data_serialization().path(), options.uid,
-          options.title.empty() ? traits.client_type : options.title, j);
+      options.state_path =
+          ClientStatePath(spec.client_data_serialization().path(), options.uid,
+                          options.title.empty() ? traits.client_type : options.title, j);
       options.use_old_data = spec.client_data_serialization().use_old_data();
     }
     // The native HTTP/1.1 client for plain http:// servers, as for robots (docs/performance.md).
@@ -140,9 +140,9 @@ class LoopThread {
     calendar_clients_.push_back(*std::move(c));
     slot.clients.push_back(cc);
     for (int i = 0; i < client.profiles_size(); ++i) {
-      absl::StatusOr<std::unique_ptr<Profile>> p = CreateProfile(
-          client.profiles(i), cc,
-          DeriveSeed(spec.seed(), user, absl::StrCat("profile#", j, "#", i)));
+      absl::StatusOr<std::unique_ptr<Profile>> p =
+          CreateProfile(client.profiles(i), cc,
+                        DeriveSeed(spec.seed(), user, absl::StrCat("profile#", j, "#", i)));
       if (!p.ok()) return p.status();
       if (*p == nullptr) continue;  // disabled
       (*p)->SetLoadCurve(&load_);
@@ -171,6 +171,7 @@ class LoopThread {
       owner_->in_flight_.store(engine_->in_flight());
     }
     owner_->HandOver(phase_, recorder_->TakeDelta());
+    owner_->HandOverSamples(recorder_->TakeFailureSamples());
   }
 
   void RequestStop() {
@@ -290,6 +291,7 @@ class LoopThread {
   void ScheduleCut(int64_t at) {
     loop_->AddTimer(at, [this, at] {
       owner_->HandOver(phase_, recorder_->TakeDelta());
+      owner_->HandOverSamples(recorder_->TakeFailureSamples());
       owner_->in_flight_.store(engine_->in_flight());
       ScheduleCut(at + owner_->interval_ns_);
     });
@@ -312,8 +314,8 @@ class LoopThread {
   std::unique_ptr<HttpEngine> engine_;
   std::unique_ptr<Recorder> recorder_;
   std::vector<UserSlot> users_;
-  FactorCurve load_;     // the phase's load factor (100% without phases)
-  FactorCurve populus_;  // the phase's populus factor
+  FactorCurve load_;          // the phase's load factor (100% without phases)
+  FactorCurve populus_;       // the phase's populus factor
   uint64_t total_users_ = 0;  // all workers' users; 0 = no phases, everyone live
   int phase_ = 0;
   int64_t stop_ns_ = 0;
@@ -363,8 +365,8 @@ absl::StatusOr<std::unique_ptr<WorkerRuntime>> WorkerRuntime::Create(
         return absl::UnimplementedError(
             absl::StrCat("client software ", client.software(), " cannot run yet"));
       }
-      absl::Status s = rt->threads_[n % rt->threads_.size()]->AddRobots(
-          client.robot(), spec.seed(), n, account, offset);
+      absl::Status s = rt->threads_[n % rt->threads_.size()]->AddRobots(client.robot(), spec.seed(),
+                                                                        n, account, offset);
       if (!s.ok()) return s;
     }
     ++rt->users_;
@@ -398,6 +400,19 @@ void WorkerRuntime::HandOver(int phase, LabelMap delta) {
   if (delta.empty()) return;
   std::lock_guard<std::mutex> lock(mu_);
   MergeInto(pending_[phase], delta);
+}
+
+void WorkerRuntime::HandOverSamples(std::vector<v1::FailureSample> samples) {
+  if (samples.empty()) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  for (v1::FailureSample& s : samples) samples_.push_back(std::move(s));
+}
+
+std::vector<v1::FailureSample> WorkerRuntime::TakeFailureSamples() {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<v1::FailureSample> out;
+  out.swap(samples_);
+  return out;
 }
 
 std::map<int, LabelMap> WorkerRuntime::TakeDeltas() {

@@ -15,8 +15,8 @@
 #define LOADSIM_WORKER_RUNTIME_H_
 
 #include <atomic>
-#include <map>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -46,14 +46,14 @@ int ClientTypeFor(const v1::RunSpec& spec, uint64_t user, int j);
 
 // The users worker k of W owns: every n < groups x groupSize with n mod W == k.
 std::vector<v1::AssignedUser> UsersOfWorker(const v1::RunSpec& spec,
-                                            const std::vector<v1::Account>& accounts, int k,
-                                            int w);
+                                            const std::vector<v1::Account>& accounts, int k, int w);
 
 class WorkerRuntime {
  public:
-  static absl::StatusOr<std::unique_ptr<WorkerRuntime>> Create(
-      const v1::RunSpec& spec, std::vector<v1::AssignedUser> users, int threads,
-      int64_t interval_ns = 1000000000);
+  static absl::StatusOr<std::unique_ptr<WorkerRuntime>> Create(const v1::RunSpec& spec,
+                                                               std::vector<v1::AssignedUser> users,
+                                                               int threads,
+                                                               int64_t interval_ns = 1000000000);
   ~WorkerRuntime();
 
   // Users start at start_ns + their arrival offset; no request is started at or after
@@ -70,6 +70,8 @@ class WorkerRuntime {
 
   // Statistics handed over by the threads since the previous call, per phase index.
   std::map<int, LabelMap> TakeDeltas();
+  // Failure samples the threads kept since the previous call (at_seconds: monotonic time).
+  std::vector<v1::FailureSample> TakeFailureSamples();
   // All phases merged (standalone use).
   LabelMap TakeDelta();
   uint64_t users() const { return users_; }
@@ -81,6 +83,7 @@ class WorkerRuntime {
  private:
   WorkerRuntime() = default;
   void HandOver(int phase, LabelMap delta);
+  void HandOverSamples(std::vector<v1::FailureSample> samples);
 
   std::vector<std::unique_ptr<LoopThread>> threads_;
   std::vector<v1::AssignedUser> assigned_;
@@ -92,7 +95,8 @@ class WorkerRuntime {
   std::atomic<bool> abort_{false};
   std::atomic<int64_t> drain_until_ns_{0};
   std::mutex mu_;
-  std::map<int, LabelMap> pending_;  // guarded by mu_
+  std::map<int, LabelMap> pending_;         // guarded by mu_
+  std::vector<v1::FailureSample> samples_;  // guarded by mu_
   friend class LoopThread;
 };
 
