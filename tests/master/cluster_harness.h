@@ -67,73 +67,94 @@ struct WorkerRow {
   int pid = 0;
   uint64_t users = 0;
   uint64_t requests = 0;
-  std::string state;  // the rest of the line: "finished", "LOST: ...", ...
+  uint64_t failed = 0;
+  std::string state;  // "finished", "incomplete", "LOST after 4.2 s: ..."
+  double lost_after_s = -1;
 };
 
 struct ParsedReport {
   bool found = false;                          // "** REPORT **" printed
-  std::map<std::string, uint64_t> requests;    // label -> count (the Requests table)
-  std::map<std::string, uint64_t> operations;  // label -> count (the Operations table)
-  std::map<std::string, uint64_t> failed;      // label -> failed, both tables
+  std::vector<std::string> sections;           // "Client", "Details", ... in order
+  std::map<std::string, uint64_t> requests;    // label -> count, Details' request table
+  std::map<std::string, uint64_t> operations;  // label -> count, Details' operation table
+  std::map<std::string, uint64_t> all;         // label -> count, every label (Percentiles)
+  std::map<std::string, uint64_t> failed;      // label -> failed (Percentiles)
   std::vector<WorkerRow> workers;
+  std::string ended;    // the "Ended:" line
   std::string verdict;  // "PASS", "FAIL" or empty
-  uint64_t RequestTotal() const {
+  static uint64_t Sum(const std::map<std::string, uint64_t>& m) {
     uint64_t n = 0;
-    for (const auto& [label, count] : requests) n += count;
+    for (const auto& [label, count] : m) n += count;
     return n;
   }
-  uint64_t OperationTotal() const {
-    uint64_t n = 0;
-    for (const auto& [label, count] : operations) n += count;
-    return n;
-  }
+  // Everything the workers counted (requests, auth exchanges, operations).
+  uint64_t AllTotal() const { return Sum(all); }
+  // HTTP exchanges only: what the server saw.
+  uint64_t HttpTotal() const { return Sum(all) - Sum(operations); }
+  uint64_t OperationTotal() const { return Sum(operations); }
   uint64_t WorkerRequestTotal() const {
     uint64_t n = 0;
     for (const WorkerRow& w : workers) n += w.requests;
     return n;
   }
+  const WorkerRow* WorkerWithPid(int pid) const {
+    for (const WorkerRow& w : workers) {
+      if (w.pid == pid) return &w;
+    }
+    return nullptr;
+  }
 };
 
-// Reads the report out of the master's output. Rows of the label tables are "<label>  <count>
-// <failed>  <rate> ..." under a header line starting with "label"; scheduling labels (lag,
-// blocked{...}) are left out as the workers do when they count.
+// Reads the report out of the master's output: the sections ("* Name"), Details' request and
+// operation tables (rows "<label> <count> <failed> <over limit counts...> ..."), the
+// Percentiles table (every label but the scheduling ones: "<label> <count> <failed> <rate>
+// ..."), the Workers table ("<index> <host> <pid> <users> <requests> <failed> ... <state>"),
+// the "Ended:" line and the verdict. Phase sections are skipped.
 inline ParsedReport ParseReport(const std::string& log) {
   ParsedReport r;
   size_t at = log.find("** REPORT **");
   if (at == std::string::npos) return r;
   r.found = true;
   std::istringstream in(log.substr(at));
-  std::string line;
-  std::map<std::string, uint64_t>* table = nullptr;
-  const std::regex row_re(R"(^(\S.*?)\s+(\d+)\s+(\d+)\s+[0-9.]+\s.*$)");
+  std::string line, section;
+  std::map<std::string, uint64_t>* details = nullptr;
+  const std::regex details_re(R"(^(\S.*?)\s+(\d+)\s+(\d+)\s+(\d+)\s.*$)");
+  const std::regex percentile_re(R"(^(\S.*?)\s+(\d+)\s+(\d+)\s+[0-9.]+\s.*$)");
   const std::regex worker_re(
-      R"(^worker\s+(\d+)\s+.*?pid\s+(\d+)\s+users\s+(\d+)\s+requests\s+(\d+)\s+(.*)$)");
+      R"(^\s*(\d+)\s+(\S+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s.*?\s\s((finished|incomplete|LOST).*)$)");
+  const std::regex lost_re(R"(LOST after ([0-9.]+) s)");
   std::smatch m;
   while (std::getline(in, line)) {
-    if (line.rfind("* Requests", 0) == 0) {
-      table = &r.requests;
-    } else if (line.rfind("* Operations", 0) == 0) {
-      table = &r.operations;
-    } else if (line.rfind("* ", 0) == 0) {
-      table = nullptr;
+    if (line.rfind("* ", 0) == 0) {
+      section = line.substr(2, line.find_first_of(" (", 2) - 2);
+      r.sections.push_back(section);
+      details = nullptr;
     } else if (line.rfind("*** PASS", 0) == 0) {
       r.verdict = "PASS";
     } else if (line.rfind("*** FAIL", 0) == 0) {
       r.verdict = "FAIL";
-    } else if (std::regex_match(line, m, worker_re)) {
+    } else if (line.rfind("Ended:", 0) == 0) {
+      r.ended = line;
+    } else if (section == "Details") {
+      if (line.rfind("request ", 0) == 0) details = &r.requests;
+      if (line.rfind("operation ", 0) == 0) details = &r.operations;
+      if (details != nullptr && std::regex_match(line, m, details_re)) {
+        (*details)[m[1]] += std::stoull(m[2]);
+      }
+    } else if (section == "Percentiles" && std::regex_match(line, m, percentile_re)) {
+      r.all[m[1]] += std::stoull(m[2]);
+      r.failed[m[1]] += std::stoull(m[3]);
+    } else if (section == "Workers" && std::regex_match(line, m, worker_re)) {
       WorkerRow w;
       w.index = std::stoi(m[1]);
-      w.pid = std::stoi(m[2]);
-      w.users = std::stoull(m[3]);
-      w.requests = std::stoull(m[4]);
-      w.state = m[5];
+      w.pid = std::stoi(m[3]);
+      w.users = std::stoull(m[4]);
+      w.requests = std::stoull(m[5]);
+      w.failed = std::stoull(m[6]);
+      w.state = m[7];
+      std::smatch lost;
+      if (std::regex_search(w.state, lost, lost_re)) w.lost_after_s = std::stod(lost[1]);
       r.workers.push_back(w);
-    } else if (table != nullptr && line.rfind("label", 0) != 0 &&
-               std::regex_match(line, m, row_re)) {
-      std::string label = m[1];
-      if (label.rfind("lag", 0) == 0 || label.rfind("blocked", 0) == 0) continue;
-      (*table)[label] += std::stoull(m[2]);
-      r.failed[label] += std::stoull(m[3]);
     }
   }
   return r;
