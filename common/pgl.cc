@@ -302,7 +302,7 @@ class Evaluator {
       return ErrorAt(Peek().at, absl::StrCat("expected '=' after ", PathText(path), ", found ",
                                              DescribeToken(Peek())));
     }
-    const Location eq_at = Next().at;
+    Next();  // '='
     auto it = vars_.find(first.text);
     if (it == vars_.end()) {
       return ErrorAt(first.at, absl::StrCat("'", first.text,
@@ -327,7 +327,6 @@ class Evaluator {
       if (!v.ok()) return v.status();
       if (absl::Status s = AssignField(&*var.value, path, 1, *std::move(v)); !s.ok()) return s;
     }
-    (void)eq_at;
     return Expect(';', "after an assignment");
   }
 
@@ -607,14 +606,14 @@ class Evaluator {
         if (t.text == "{") return RecordLiteral(expected, t.at);
         return ErrorAt(t.at, absl::StrCat("expected a value, found ", DescribeToken(t)));
       case PglToken::kIdent:
-        return Name(t, expected);
+        return Name(t);
       case PglToken::kEnd:
         break;
     }
     return ErrorAt(t.at, absl::StrCat("expected a value, found ", DescribeToken(t)));
   }
 
-  absl::StatusOr<PValue> Name(const PglToken& t, const TypeSpec* expected) {
+  absl::StatusOr<PValue> Name(const PglToken& t) {
     if (IsPunct(Peek(), '(')) {
       Next();
       std::vector<PValue> args;
@@ -673,7 +672,6 @@ class Evaluator {
       PValue inner = f->v;
       v = std::move(inner);
     }
-    (void)expected;
     return v;
   }
 
