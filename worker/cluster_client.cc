@@ -103,7 +103,8 @@ absl::Status RunUnderMaster(const ClusterClientOptions& options) {
   if (threads <= 0) threads = 1;
   std::vector<v1::AssignedUser> users(a.users().begin(), a.users().end());
   absl::StatusOr<std::unique_ptr<WorkerRuntime>> runtime =
-      WorkerRuntime::Create(a.spec(), std::move(users), threads);
+      WorkerRuntime::Create(a.spec(), std::move(users), threads, 1000000000,
+                            {a.directory().begin(), a.directory().end()});
   if (!runtime.ok()) {
     v1::WorkerMessage fin;
     fin.mutable_finished()->set_error(std::string(runtime.status().message()));

@@ -142,7 +142,10 @@ class LoopThread {
     for (int i = 0; i < client.profiles_size(); ++i) {
       absl::StatusOr<std::unique_ptr<Profile>> p =
           CreateProfile(client.profiles(i), cc,
-                        DeriveSeed(spec.seed(), user, absl::StrCat("profile#", j, "#", i)));
+                        DeriveSeed(spec.seed(), user, absl::StrCat("profile#", j, "#", i)),
+                        ProfileContext{user, &owner_->directory_,
+                                       static_cast<uint64_t>(spec.arrival().groups()) *
+                                           static_cast<uint64_t>(spec.arrival().group_size())});
       if (!p.ok()) return p.status();
       if (*p == nullptr) continue;  // disabled
       (*p)->SetLoadCurve(&load_);
@@ -327,10 +330,11 @@ class LoopThread {
 };
 
 absl::StatusOr<std::unique_ptr<WorkerRuntime>> WorkerRuntime::Create(
-    const v1::RunSpec& spec, std::vector<v1::AssignedUser> users, int threads,
-    int64_t interval_ns) {
+    const v1::RunSpec& spec, std::vector<v1::AssignedUser> users, int threads, int64_t interval_ns,
+    std::vector<v1::DirectoryEntry> directory) {
   if (threads < 1) return absl::InvalidArgumentError("threads must be >= 1");
   std::unique_ptr<WorkerRuntime> rt(new WorkerRuntime());
+  rt->directory_ = std::move(directory);
   rt->interval_ns_ = interval_ns;
   rt->assigned_ = std::move(users);
   for (int t = 0; t < threads; ++t) {
@@ -340,7 +344,8 @@ absl::StatusOr<std::unique_ptr<WorkerRuntime>> WorkerRuntime::Create(
   }
   for (const v1::ClientSpec& client : spec.clients()) {
     for (const v1::ProfileSpec& profile : client.profiles()) {
-      if (profile.enabled() && !ProfileImplemented(profile) && !rt->assigned_.empty()) {
+      if (profile.enabled() && !ProfileImplemented(profile, !rt->directory_.empty()) &&
+          !rt->assigned_.empty()) {
         std::fprintf(stderr, "loadsim-worker: profile %s is not implemented yet: inactive\n",
                      profile.class_name().c_str());
       }

@@ -50,10 +50,9 @@ std::vector<v1::AssignedUser> UsersOfWorker(const v1::RunSpec& spec,
 
 class WorkerRuntime {
  public:
-  static absl::StatusOr<std::unique_ptr<WorkerRuntime>> Create(const v1::RunSpec& spec,
-                                                               std::vector<v1::AssignedUser> users,
-                                                               int threads,
-                                                               int64_t interval_ns = 1000000000);
+  static absl::StatusOr<std::unique_ptr<WorkerRuntime>> Create(
+      const v1::RunSpec& spec, std::vector<v1::AssignedUser> users, int threads,
+      int64_t interval_ns = 1000000000, std::vector<v1::DirectoryEntry> directory = {});
   ~WorkerRuntime();
 
   // Users start at start_ns + their arrival offset; no request is started at or after
@@ -87,6 +86,7 @@ class WorkerRuntime {
 
   std::vector<std::unique_ptr<LoopThread>> threads_;
   std::vector<v1::AssignedUser> assigned_;
+  std::vector<v1::DirectoryEntry> directory_;  // every account, no passwords (invitees)
   uint64_t users_ = 0;
   int64_t interval_ns_ = 1000000000;
   std::atomic<uint64_t> in_flight_{0};

@@ -11,6 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "worker/event_loop.h"
 #include "worker/http_engine.h"
+#include "worker/profiles.h"
 #include "worker/robot.h"
 #include "worker/runtime.h"
 
@@ -18,8 +19,9 @@ namespace loadsim {
 absl::StatusOr<StandaloneResult> RunStandalone(const LoadedConfig& config,
                                                const StandaloneOptions& options) {
   const v1::RunSpec& spec = config.spec;
-  absl::StatusOr<std::unique_ptr<WorkerRuntime>> runtime = WorkerRuntime::Create(
-      spec, UsersOfWorker(spec, config.accounts, 0, 1), options.threads);
+  absl::StatusOr<std::unique_ptr<WorkerRuntime>> runtime =
+      WorkerRuntime::Create(spec, UsersOfWorker(spec, config.accounts, 0, 1), options.threads,
+                            1000000000, DirectoryOf(config.accounts));
   if (!runtime.ok()) return runtime.status();
   StandaloneResult result;
   result.users = (*runtime)->users();
@@ -36,9 +38,9 @@ absl::StatusOr<StandaloneResult> RunStandalone(const LoadedConfig& config,
 }
 
 std::string FormatStandaloneReport(const StandaloneResult& result) {
-  std::string out = absl::StrFormat("%-22s %10s %8s %10s %9s %9s %9s %9s %9s\n", "label", "count",
-                                    "failed", "rate/s", "mean ms", "p50 ms", "p90 ms", "p99 ms",
-                                    "max ms");
+  std::string out =
+      absl::StrFormat("%-22s %10s %8s %10s %9s %9s %9s %9s %9s\n", "label", "count", "failed",
+                      "rate/s", "mean ms", "p50 ms", "p90 ms", "p99 ms", "max ms");
   for (const auto& [label, s] : result.labels) {
     out += absl::StrFormat("%-22s %10d %8d %10.1f %9.3f %9.3f %9.3f %9.3f %9.3f\n", label,
                            s.count(), s.failures(), s.count() / std::max(result.runtime_s, 1e-9),
