@@ -106,10 +106,6 @@ class Lexer {
     if (text.size() > kMaxFileBytes) {
       return ErrorAt(Location{file, 0, 0}, "file is larger than 8 MiB");
     }
-    if (stack_.size() >= kMaxIncludeDepth) {
-      return ErrorAt(Location{file, 1, 1},
-                     absl::StrCat("#include nested more than ", kMaxIncludeDepth, " deep"));
-    }
     stack_.push_back(Canonical(file));
     size_t i = 0;
     int line = 1;
@@ -198,6 +194,10 @@ class Lexer {
             return ErrorAt(tok.at,
                            absl::StrCat("#include cycle: ", absl::StrJoin(chain, " -> ")));
           }
+        }
+        if (stack_.size() >= kMaxIncludeDepth) {
+          return ErrorAt(tok.at,
+                         absl::StrCat("#include nested more than ", kMaxIncludeDepth, " deep"));
         }
         if (absl::Status s = LexFile(path, &tok.at); !s.ok()) return s;
         continue;

@@ -360,6 +360,26 @@ TEST(PglWorkloadTest, WithConfigRobotsAreAppendedWithTheirWeightAndCountIsRefuse
               HasSubstr(counted + ":2:11: count fixes the number of users of a PGL-only run"));
 }
 
+TEST(PglWorkloadTest, WithAClientsFileRobotsJoinItsClients) {
+  const std::string dir = TestTempDir();
+  ConfigFiles files;
+  files.config_path = WriteTestFile(dir + "/c.plist", "<plist version=\"1.0\"><dict/></plist>\n");
+  files.clients_path = WriteTestFile(
+      dir + "/k.plist",
+      "<plist version=\"1.0\">\n<dict><key>clients</key><array><dict><key>software</key>"
+      "<string>Robot</string><key>params</key><dict><key>origins</key>"
+      "<string>http://127.0.0.1:1/k</string></dict></dict></array></dict>\n</plist>\n");
+  const std::string pg = WriteTestFile(dir + "/r.pg", std::string(kRobot) + "use(R);\n");
+  absl::StatusOr<LoadedConfig> r = LoadWorkload(files, pg);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->spec.clients_size(), 2);
+  EXPECT_EQ(r->spec.clients(0).robot().origins().items(0).value(), "http://127.0.0.1:1/k");
+  EXPECT_EQ(r->spec.clients(1).robot().origins().items(0).value(),
+            "http://127.0.0.1:8088/1k.html");
+  EXPECT_EQ(r->spec.clients(1).weight(), 1);
+  EXPECT_EQ(r->spec.clients_file(), files.clients_path);
+}
+
 TEST(PglWorkloadTest, ClientsFileNeedsConfig) {
   ConfigFiles files;
   files.clients_path = "clients.plist";
@@ -422,6 +442,19 @@ TEST(PglIncludeTest, InMemoryReaderAndDirectiveRules) {
   r = EvaluatePgl("#include \"knobs.pg\" int b;\n", "/m/x.pg", options);
   ASSERT_FALSE(r.ok());
   EXPECT_THAT(r.status().message(), HasSubstr("/m/x.pg:1:21: unexpected text after #include"));
+}
+
+TEST(PglIncludeTest, NestingDeeperThanSixteenIsAnError) {
+  PglOptions options;
+  options.read_file = [](const std::string& path) -> absl::StatusOr<std::string> {
+    // /d/<n>.pg includes /d/<n+1>.pg
+    const std::string name = path.substr(path.rfind('/') + 1);
+    const int n = std::stoi(name);
+    return absl::StrCat("#include \"", n + 1, ".pg\"\n");
+  };
+  absl::StatusOr<PglWorkload> r = EvaluatePglFile("/d/0.pg", options);
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.status().message(), HasSubstr("/d/15.pg:1:1: #include nested more than 16 deep"));
 }
 
 // ---- semantics -----------------------------------------------------------------------------
