@@ -15,7 +15,6 @@
 //   - SIGINT and SIGTERM to the master (the report of what was collected).
 // Every wait is bounded; the longest test runs about 15 s.
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
@@ -119,6 +118,7 @@ class FakeWorker {
 class ClusterFaultsTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    testing::AdoptOrphans();
     nginx_.EnableAccessLog();
     ASSERT_TRUE(nginx_.Start()) << nginx_.error();
     dir_ = fs::path(::testing::TempDir()) /
@@ -127,6 +127,11 @@ class ClusterFaultsTest : public ::testing::Test {
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     WriteConfig(nginx_.Url("/1k.html"), "");
+  }
+
+  // Nothing the test started may outlive it (nginx stops with the fixture).
+  void TearDown() override {
+    EXPECT_EQ(testing::KillLeftovers({nginx_.pid()}), 0) << "processes outlived the test";
   }
 
   // 6 users (2 per worker with 3 workers), all starting at once, each 20 requests/s.
@@ -322,32 +327,14 @@ TEST_F(ClusterFaultsTest, SilentWorkerIsNoticedWithin3sByItsMissingHeartbeats) {
 
 // ----- the master disappears ------------------------------------------------------------------
 
-// The PIDs of the direct children of `parent`.
-std::vector<int> ChildrenOf(int parent) {
-  std::vector<int> out;
-  for (const auto& entry : fs::directory_iterator("/proc")) {
-    std::string name = entry.path().filename();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::string stat = ReadText(entry.path().string() + "/stat");
-    size_t close = stat.rfind(')');
-    if (close == std::string::npos) continue;
-    std::istringstream rest(stat.substr(close + 2));
-    char state;
-    int ppid = 0;
-    rest >> state >> ppid;
-    if (ppid == parent) out.push_back(std::stoi(name));
-  }
-  return out;
-}
-
 TEST_F(ClusterFaultsTest, KilledMasterStopsItsLocalWorkersWithin5s) {
-  // Orphaned workers are re-parented to this test, so it can collect their exit status.
-  ASSERT_EQ(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+  // Orphaned workers are re-parented to this test (AdoptOrphans), so it can collect their
+  // exit status.
   testing::SpawnedProcess master;
   ASSERT_TRUE(master.Start(MasterArgs({"--runtime", "60s", "--local-workers", "3"}), {},
                            Path("master.log")));
   WaitForLoad(2.0);
-  std::vector<int> workers = ChildrenOf(master.pid());
+  std::vector<int> workers = testing::ChildrenOf(master.pid());
   ASSERT_EQ(workers.size(), 3u);
   master.Kill(SIGKILL);
   double killed_at = WallNow();
@@ -367,11 +354,6 @@ TEST_F(ClusterFaultsTest, KilledMasterStopsItsLocalWorkersWithin5s) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   EXPECT_TRUE(pending.empty()) << pending.size() << " workers still ran 5 s after the master died";
-  for (int pid : pending) {
-    kill(pid, SIGKILL);
-    waitpid(pid, nullptr, 0);
-  }
-  prctl(PR_SET_CHILD_SUBREAPER, 0);
   ExpectLoadStoppedWithin5s(killed_at);
   EXPECT_THAT(ReadText(Path("master.log")), HasSubstr("master went away"));
 }

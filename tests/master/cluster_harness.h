@@ -6,12 +6,19 @@
 #ifndef LOADSIM_TESTS_MASTER_CLUSTER_HARNESS_H_
 #define LOADSIM_TESTS_MASTER_CLUSTER_HARNESS_H_
 
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -54,6 +61,47 @@ inline bool WaitForText(const std::string& path, const std::string& needle, doub
 
 inline double SecondsSince(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+// The PIDs of the direct children of `parent` (from /proc).
+inline std::vector<int> ChildrenOf(int parent) {
+  std::vector<int> out;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::string stat = ReadText(entry.path().string() + "/stat");
+    size_t close = stat.rfind(')');
+    if (close == std::string::npos || close + 2 >= stat.size()) continue;
+    std::istringstream rest(stat.substr(close + 2));
+    char state;
+    int ppid = 0;
+    rest >> state >> ppid;
+    if (ppid == parent) out.push_back(std::stoi(name));
+  }
+  return out;
+}
+
+// Makes this test process the reaper of its orphaned descendants (a killed master's workers,
+// a server a script started in the background), so that LeftoversKilled() can end them.
+inline void AdoptOrphans() { prctl(PR_SET_CHILD_SUBREAPER, 1); }
+
+// Kills (SIGKILL) and reaps every child of this process but `keep`: descendants a test started
+// that are still there at its end. Returns how many were still running (zombies, orphans that
+// already exited, are only reaped).
+inline int KillLeftovers(const std::set<int>& keep) {
+  int running = 0;
+  for (int pid : ChildrenOf(getpid())) {
+    if (keep.count(pid) > 0) continue;
+    std::string stat = ReadText("/proc/" + std::to_string(pid) + "/stat");
+    size_t close = stat.rfind(')');
+    bool zombie = close != std::string::npos && close + 2 < stat.size() && stat[close + 2] == 'Z';
+    if (!zombie) {
+      kill(pid, SIGKILL);
+      ++running;
+    }
+    waitpid(pid, nullptr, 0);
+  }
+  return running;
 }
 
 // Whether strace can trace a child here (ptrace may be forbidden in a container).

@@ -105,6 +105,7 @@ TracedWorker ReadTrace(const std::string& text) {
 class ClusterRadicaleTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    testing::AdoptOrphans();  // Radicale, started in the background by radicale.sh
     dir_ = fs::path(::testing::TempDir()) /
            ("cluster_radicale_" +
             std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
@@ -150,6 +151,7 @@ class ClusterRadicaleTest : public ::testing::Test {
                    {}, (dir_ / "radicale-stop.log").string())) {
       stop.WaitExit(10);
     }
+    testing::KillLeftovers({});  // reaps Radicale; ends anything else the test left behind
   }
 
   static int Replace(std::string* text, const std::regex& re, const std::string& with) {
