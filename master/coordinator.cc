@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 
 #include "absl/strings/str_cat.h"
 #include "master/verdict.h"
@@ -101,6 +102,10 @@ grpc::Status Coordinator::Connect(
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "expected Hello");
   }
   auto reject = [&](const std::string& reason) {
+    // Said on both sides: the worker gets the reason, the master's log names the worker.
+    std::fprintf(stderr, "loadsim-master: rejected worker %s pid %d (%s): %s\n",
+                 in.hello().host().c_str(), in.hello().pid(), context->peer().c_str(),
+                 reason.c_str());
     v1::MasterMessage m;
     m.mutable_reject()->set_reason(reason);
     stream->Write(m);
@@ -122,6 +127,12 @@ grpc::Status Coordinator::Connect(
     std::unique_lock<std::mutex> lock(mu_);
     if (phase_ != Phase::kGathering) {
       return reject("the run has already been assigned; this worker joined late");
+    }
+    for (const auto& other : workers_) {
+      if (other->hello.host() == hello.host() && other->hello.pid() == hello.pid()) {
+        return reject(absl::StrCat("worker ", hello.host(), " pid ", hello.pid(),
+                                   " is already connected (as worker ", other->index, ")"));
+      }
     }
     if (static_cast<int>(workers_.size()) >= options_.expected_workers) {
       return reject(absl::StrCat("the master expects ", options_.expected_workers,

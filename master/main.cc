@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <future>
 #include <map>
 #include <mutex>
@@ -259,22 +260,34 @@ int RunCluster(const loadsim::LoadedConfig& loaded) {
 
   std::vector<pid_t> children;
   std::string worker_bin = WorkerBinary();
+  // Everything the child needs is built before fork(): between fork and exec a child of a
+  // threaded process may only call async-signal-safe functions (no allocation, no flag
+  // reads: another thread may hold their locks at the moment of the fork).
+  std::vector<std::string> worker_argv = {"loadsim-worker", "--master", address};
+  if (!absl::GetFlag(FLAGS_tls_cert).empty()) {
+    // Local workers trust the master's own certificate (self-signed or signed by --tls_ca).
+    worker_argv.push_back("--tls_ca");
+    worker_argv.push_back(absl::GetFlag(FLAGS_tls_ca).empty() ? absl::GetFlag(FLAGS_tls_cert)
+                                                              : absl::GetFlag(FLAGS_tls_ca));
+  }
+  std::vector<char*> cargv;
+  for (std::string& a : worker_argv) cargv.push_back(a.data());
+  cargv.push_back(nullptr);
+  std::vector<std::string> worker_env;
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (std::strncmp(*e, "LOADSIM_TOKEN=", 14) != 0) worker_env.push_back(*e);
+  }
+  worker_env.push_back("LOADSIM_TOKEN=" + token);
+  std::vector<char*> cenv;
+  for (std::string& e : worker_env) cenv.push_back(e.data());
+  cenv.push_back(nullptr);
+  const std::string exec_failed = "loadsim-master: cannot start " + worker_bin + "\n";
   for (int i = 0; i < local; ++i) {
     pid_t pid = fork();
     if (pid == 0) {
-      setenv("LOADSIM_TOKEN", token.c_str(), 1);
-      std::vector<std::string> argv = {"loadsim-worker", "--master", address};
-      if (!absl::GetFlag(FLAGS_tls_cert).empty()) {
-        // Local workers trust the master's own certificate (self-signed or signed by --tls_ca).
-        argv.push_back("--tls_ca");
-        argv.push_back(absl::GetFlag(FLAGS_tls_ca).empty() ? absl::GetFlag(FLAGS_tls_cert)
-                                                           : absl::GetFlag(FLAGS_tls_ca));
-      }
-      std::vector<char*> cargv;
-      for (std::string& a : argv) cargv.push_back(a.data());
-      cargv.push_back(nullptr);
-      execv(worker_bin.c_str(), cargv.data());
-      std::fprintf(stderr, "loadsim-master: cannot start %s\n", worker_bin.c_str());
+      execve(worker_bin.c_str(), cargv.data(), cenv.data());
+      ssize_t ignored = write(2, exec_failed.data(), exec_failed.size());
+      (void)ignored;
       _exit(127);
     }
     children.push_back(pid);

@@ -461,9 +461,9 @@ TEST_F(ClusterFaultsTest, WrongVersionAndWrongTokenAreRejectedWithAReason) {
   EXPECT_EQ(good.WaitExit(10), 0);
 }
 
-// The issue asks for a clear reason "on both sides": the master should say which worker it
-// turned away and why. Disabled until the master prints rejections (see the report to the lead).
-TEST_F(ClusterFaultsTest, DISABLED_MasterLogsEveryRejectedWorker) {
+// The issue asks for a clear reason "on both sides": the master says which worker it turned
+// away and why.
+TEST_F(ClusterFaultsTest, MasterLogsEveryRejectedWorker) {
   testing::SpawnedProcess master;
   std::string addr = StartRemoteMaster(&master, 1, {"--runtime", "2s"});
   {
@@ -485,8 +485,7 @@ TEST_F(ClusterFaultsTest, DISABLED_MasterLogsEveryRejectedWorker) {
 
 // A worker (same host and pid) that says Hello twice, e.g. after a reconnect, must not be
 // counted as two workers: that would give its users to a worker that does not exist.
-// Disabled until the coordinator rejects duplicates (see the report to the lead).
-TEST_F(ClusterFaultsTest, DISABLED_WorkerConnectingTwiceIsRejected) {
+TEST_F(ClusterFaultsTest, WorkerConnectingTwiceIsRejected) {
   testing::SpawnedProcess master;
   std::string addr = StartRemoteMaster(&master, 2, {"--runtime", "2s"});
   FakeWorker first(addr);
