@@ -50,6 +50,8 @@ void Profile::Schedule(int64_t due_ns) {
   if (stopped_ || (stop_ns_ > 0 && due_ns >= stop_ns_)) return;
   timer_ = client_->loop()->AddTimer(due_ns, [this, due_ns] {
     timer_ = 0;
+    // How late the tick runs (spec 9.4-24: measured for profiles and polls alike).
+    client_->recorder()->Record("lag{profile}", client_->loop()->UpdateNow() - due_ns, true);
     // Fixed rate; ticks missed while the loop was busy are skipped.
     int64_t next = After(due_ns, 1.0);
     int64_t now = client_->loop()->now_ns();
