@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <numeric>
 #include <optional>
 #include <set>
 #include <utility>
@@ -1098,6 +1099,7 @@ class Evaluator {
     if (!used_.empty()) {
       Value clients = Value::Array(used_.front().second);
       int64_t users = 0;
+      std::vector<std::pair<int64_t, Location>> shares;
       for (auto& [robot, use_at] : used_) {
         for (const std::optional<PValue>* global : {&wss_length_, &wss_cap_}) {
           const char* field = global == &wss_length_ ? "working_set_length" : "working_set_cap";
@@ -1135,9 +1137,19 @@ class Evaluator {
         if (users > kMaxCount) {
           return ErrorAt(share_at, absl::StrCat("more than ", kMaxCount, " users in all"));
         }
+        shares.emplace_back(share, share_at);
+      }
+      // A PGL-only run has exactly sum(count) users, and user n runs client type n mod
+      // sum(weight) by weight: counts divided by their common divisor keep every robot's user
+      // count exact while interleaving the types (10 + 10 users: weights 1 and 1).
+      int64_t divisor = 0;
+      for (const auto& share : shares) divisor = std::gcd(divisor, share.first);
+      if (options_.with_config) divisor = 1;
+      for (size_t i = 0; i < used_.size(); ++i) {
+        const PValue& robot = used_[i].first;
         Value client = Value::Dict(robot.at);
         client.Insert("software", Value::String("Robot", robot.at));
-        client.Insert("weight", Value::Integer(share, share_at));
+        client.Insert("weight", Value::Integer(shares[i].first / divisor, shares[i].second));
         absl::StatusOr<Value> params = LowerRecord(robot, {"count", "weight"});
         if (!params.ok()) return params.status();
         client.Insert("params", *std::move(params));

@@ -567,6 +567,16 @@ TEST(PglSemanticsTest, ArraysFlattenForCountScheduleAndUse) {
   EXPECT_EQ(r->spec.arrival().group_size(), 10);
 }
 
+TEST(PglSemanticsTest, CountsBecomeWeightsDividedByTheirCommonDivisor) {
+  absl::StatusOr<LoadedConfig> r = LoadPgl(std::string(kRobot) +
+                                           "Robot B = R;\nR.count = 12;\nB.count = 18;\n"
+                                           "use(R, B);\n");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->spec.clients(0).weight(), 2);
+  EXPECT_EQ(r->spec.clients(1).weight(), 3);
+  EXPECT_EQ(r->spec.arrival().group_size(), 30);  // 6 cycles of 5 slots: 12 and 18 users
+}
+
 TEST(PglSemanticsTest, UnitsRatesAndArithmetic) {
   v1::RobotParams robot = RobotOf(
       "/* block\n comment */ time base = 1min + 30sec; // 90 s\n"
@@ -661,8 +671,9 @@ TEST(PglSemanticsTest, ExtensionFieldsAndBooleans) {
   EXPECT_FALSE(robot.tls_verify());
   EXPECT_EQ(robot.http_engine(), "curl");
   EXPECT_EQ(robot.kind(), "R101");
-  EXPECT_EQ(r->spec.clients(0).weight(), 4);
+  EXPECT_EQ(r->spec.clients(0).weight(), 1);  // 4 users, the only robot
   EXPECT_EQ(r->accounts.size(), 4u);
+  EXPECT_EQ(r->spec.arrival().group_size(), 4);
   EXPECT_EQ(r->spec.arrival().interval_seconds(), 0);
 }
 
