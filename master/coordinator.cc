@@ -17,6 +17,7 @@ struct Coordinator::Worker {
   grpc::ServerReaderWriter<v1::MasterMessage, v1::WorkerMessage>* stream = nullptr;
   grpc::ServerContext* context = nullptr;
   std::mutex write_mu;
+  bool assigned = false;  // its Assignment is (being) written: later messages go through Write
   bool ready = false;
   bool finished = false;
   bool lost = false;
@@ -149,6 +150,7 @@ grpc::Status Coordinator::Connect(
       lock.unlock();
       return reject(abort_reason_);
     }
+    w->assigned = true;
   }
   v1::MasterMessage assignment;
   *assignment.mutable_assignment() = AssignmentFor(w->index, options_.expected_workers);
@@ -295,7 +297,11 @@ void Coordinator::AbortAll(const std::string& reason) {
     std::lock_guard<std::mutex> lock(mu_);
     phase_ = Phase::kAborted;
     abort_reason_ = reason;
-    workers = workers_;
+    // Workers still gathering are answered by their own Connect thread (a Reject); writing
+    // to their stream from here too would be two concurrent writes on one gRPC stream.
+    for (const auto& w : workers_) {
+      if (w->assigned) workers.push_back(w);
+    }
     cv_.notify_all();
   }
   v1::MasterMessage abort;

@@ -125,6 +125,13 @@ v1::VerdictResults Judge(const v1::Results& results) {
       if (!o.passed) v.add_failures(o.message);
     }
   }
+  // A run in which no request completed measured nothing: it cannot pass.
+  uint64_t requests = 0;
+  for (const auto& [label, s] : labels) {
+    if (!IsInternalLabel(label) && !IsOperationLabel(label)) requests += s.count();
+  }
+  Add(&v, "no-requests", "", requests > 0, "No request completed during the run",
+      static_cast<double>(requests), 1);
   for (const v1::WorkerResults& w : results.workers()) {
     if (!w.lost()) continue;
     Add(&v, "worker-lost", "", false,

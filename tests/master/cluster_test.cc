@@ -3,7 +3,6 @@
 #include <signal.h>
 
 #include <atomic>
-
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -106,9 +105,9 @@ class ClusterTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(nginx_.Start()) << nginx_.error();
-    dir_ = fs::path(::testing::TempDir()) /
-           ("cluster_" +
-            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    dir_ =
+        fs::path(::testing::TempDir()) /
+        ("cluster_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     std::ofstream(dir_ / "config.plist")
@@ -123,9 +122,13 @@ class ClusterTest : public ::testing::Test {
   }
 
   std::vector<std::string> MasterArgs(const std::vector<std::string>& extra) {
-    std::vector<std::string> args = {kMaster, "--config", (dir_ / "config.plist").string(),
-                                      "--clients", (dir_ / "clients.plist").string(),
-                                      "--threads-per-worker", "1"};
+    std::vector<std::string> args = {kMaster,
+                                     "--config",
+                                     (dir_ / "config.plist").string(),
+                                     "--clients",
+                                     (dir_ / "clients.plist").string(),
+                                     "--threads-per-worker",
+                                     "1"};
     args.insert(args.end(), extra.begin(), extra.end());
     return args;
   }
@@ -158,12 +161,16 @@ TEST_F(ClusterTest, ThreeLocalWorkersMergeExactlyWhatEachCounted) {
   }
   EXPECT_EQ(workers, 3);
   std::smatch total;
-  ASSERT_TRUE(std::regex_search(log, total, std::regex("GET\\{robot\\}\\s+(\\d+)\\s+0\\s")))
-      << log;
+  ASSERT_TRUE(std::regex_search(log, total, std::regex("GET\\{robot\\}\\s+(\\d+)\\s+0\\s"))) << log;
   EXPECT_EQ(std::stoull(total[1]), sum);
   EXPECT_GT(sum, 12u * 40 * 3);  // 12 users x 40/s x 4 s = 1920 expected, Poisson
   // Users partitioned n mod 3: 4 each.
-  EXPECT_EQ(std::regex_search(log, std::regex("users 4 .*finished")), true) << log;
+  // (the workers table: worker, host, pid, users, ..., state)
+  std::regex four_users(R"(\n +\d +\S+ +\d+ +4 +\d+ .*finished)");
+  EXPECT_EQ(std::distance(std::sregex_iterator(log.begin(), log.end(), four_users),
+                          std::sregex_iterator()),
+            3)
+      << log;
   EXPECT_THAT(log, HasSubstr("*** PASS"));
 }
 
@@ -171,9 +178,9 @@ TEST_F(ClusterTest, KilledWorkerIsNamedAndTheRunAborts) {
   int port = testing::FreePort();
   std::string addr = "127.0.0.1:" + std::to_string(port);
   testing::SpawnedProcess master;
-  ASSERT_TRUE(master.Start(MasterArgs({"--runtime", "30s", "--expect-workers", "2", "--listen",
-                                       addr, "--token", "t0k"}),
-                           {}, (dir_ / "master.log").string()));
+  ASSERT_TRUE(master.Start(
+      MasterArgs({"--runtime", "30s", "--expect-workers", "2", "--listen", addr, "--token", "t0k"}),
+      {}, (dir_ / "master.log").string()));
   testing::SpawnedProcess w1, w2;
   ASSERT_TRUE(w1.Start({kWorker, "--master", addr, "--token", "t0k", "--threads", "1"}, {},
                        (dir_ / "w1.log").string()));
@@ -199,9 +206,9 @@ TEST_F(ClusterTest, WorkersStopWhenTheMasterIsKilled) {
   int port = testing::FreePort();
   std::string addr = "127.0.0.1:" + std::to_string(port);
   testing::SpawnedProcess master;
-  ASSERT_TRUE(master.Start(MasterArgs({"--runtime", "60s", "--expect-workers", "1", "--listen",
-                                       addr, "--token", "x"}),
-                           {}, (dir_ / "master.log").string()));
+  ASSERT_TRUE(master.Start(
+      MasterArgs({"--runtime", "60s", "--expect-workers", "1", "--listen", addr, "--token", "x"}),
+      {}, (dir_ / "master.log").string()));
   testing::SpawnedProcess worker;
   ASSERT_TRUE(worker.Start({kWorker, "--master", addr, "--token", "x", "--threads", "1"}, {},
                            (dir_ / "worker.log").string()));
@@ -217,9 +224,9 @@ TEST_F(ClusterTest, NetworkCutStopsTheWorkerAndTheMasterNoticesIt) {
   int port = testing::FreePort();
   std::string addr = "127.0.0.1:" + std::to_string(port);
   testing::SpawnedProcess master;
-  ASSERT_TRUE(master.Start(MasterArgs({"--runtime", "60s", "--expect-workers", "1", "--listen",
-                                       addr, "--token", "c"}),
-                           {}, (dir_ / "master.log").string()));
+  ASSERT_TRUE(master.Start(
+      MasterArgs({"--runtime", "60s", "--expect-workers", "1", "--listen", addr, "--token", "c"}),
+      {}, (dir_ / "master.log").string()));
   ASSERT_TRUE(master.WaitForPort(port, 10));
   CuttableProxy proxy(port);
   testing::SpawnedProcess worker;
@@ -242,8 +249,8 @@ TEST_F(ClusterTest, WrongTokenLateAndSurplusWorkersAreRejected) {
   int port = testing::FreePort();
   std::string addr = "127.0.0.1:" + std::to_string(port);
   testing::SpawnedProcess master;
-  ASSERT_TRUE(master.Start(MasterArgs({"--runtime", "4s", "--expect-workers", "1", "--listen",
-                                       addr, "--token", "right"}),
+  ASSERT_TRUE(master.Start(MasterArgs({"--runtime", "4s", "--expect-workers", "1", "--listen", addr,
+                                       "--token", "right"}),
                            {}, (dir_ / "master.log").string()));
   testing::SpawnedProcess wrong;
   ASSERT_TRUE(wrong.Start({kWorker, "--master", addr, "--token", "wrong"}, {},
@@ -265,27 +272,28 @@ TEST_F(ClusterTest, WrongTokenLateAndSurplusWorkersAreRejected) {
 
 TEST_F(ClusterTest, TlsBetweenMasterAndWorkers) {
   std::string cert = (dir_ / "cert.pem").string(), key = (dir_ / "key.pem").string();
-  std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost "
-                    "-addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout " +
-                    key + " -out " + cert + " 2>/dev/null";
+  std::string cmd =
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost "
+      "-addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout " +
+      key + " -out " + cert + " 2>/dev/null";
   ASSERT_EQ(std::system(cmd.c_str()), 0);
   int port = testing::FreePort();
   std::string addr = "localhost:" + std::to_string(port);
   testing::SpawnedProcess master;
-  ASSERT_TRUE(master.Start(MasterArgs({"--runtime", "3s", "--expect-workers", "1", "--listen",
-                                       "127.0.0.1:" + std::to_string(port), "--token", "k",
-                                       "--tls-cert", cert, "--tls-key", key,
-                                       "--wait-timeout", "20s"}),
-                           {}, (dir_ / "master.log").string()));
+  ASSERT_TRUE(
+      master.Start(MasterArgs({"--runtime", "3s", "--expect-workers", "1", "--listen",
+                               "127.0.0.1:" + std::to_string(port), "--token", "k", "--tls-cert",
+                               cert, "--tls-key", key, "--wait-timeout", "20s"}),
+                   {}, (dir_ / "master.log").string()));
   // A plaintext worker cannot talk to a TLS master.
   testing::SpawnedProcess plain;
-  ASSERT_TRUE(plain.Start({kWorker, "--master", addr, "--token", "k"}, {},
-                          (dir_ / "plain.log").string()));
+  ASSERT_TRUE(
+      plain.Start({kWorker, "--master", addr, "--token", "k"}, {}, (dir_ / "plain.log").string()));
   EXPECT_EQ(plain.WaitExit(30), 3);
   testing::SpawnedProcess worker;
-  ASSERT_TRUE(worker.Start({kWorker, "--master", addr, "--token", "k", "--tls-ca", cert,
-                            "--threads", "1"},
-                           {}, (dir_ / "worker.log").string()));
+  ASSERT_TRUE(
+      worker.Start({kWorker, "--master", addr, "--token", "k", "--tls-ca", cert, "--threads", "1"},
+                   {}, (dir_ / "worker.log").string()));
   EXPECT_EQ(worker.WaitExit(40), 0) << Read("worker.log");
   EXPECT_EQ(master.WaitExit(20), 0) << Read("master.log");
   EXPECT_THAT(Read("master.log"), HasSubstr("*** PASS"));
