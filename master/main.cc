@@ -325,10 +325,7 @@ int RunCluster(const loadsim::LoadedConfig& loaded) {
                                              loaded.spec.phases().end());
   loadsim::PhaseController pc(phases, runtime_s, users_per_worker, has_phases);
   if (has_phases) PrintPhaseTable(pc);
-  const loadsim::v1::ReportStatisticsParams* report_params = nullptr;
-  for (const loadsim::v1::ObserverSpec& o : loaded.spec.observers()) {
-    if (o.has_report_statistics()) report_params = &o.report_statistics();
-  }
+  const loadsim::v1::ReportStatisticsParams* report_params = loadsim::ReportParams(loaded.spec);
   loadsim::AbortWatch abort_watch(
       report_params != nullptr ? report_params->thresholds().rules()
                                : google::protobuf::RepeatedPtrField<loadsim::v1::RuleSpec>(),
@@ -375,6 +372,22 @@ int RunCluster(const loadsim::LoadedConfig& loaded) {
                                     std::chrono::system_clock::now().time_since_epoch())
                                     .count() +
                                 start_in_ms;
+  // What the coordinator and the phase controller know now, for the results.
+  auto collect_facts = [&](double ran_s) {
+    loadsim::RunFacts f;
+    f.spec = &loaded.spec;
+    f.start_unix_ms = start_unix_ms;
+    f.planned_s = runtime_s;
+    f.ran_s = ran_s;
+    f.stats_cycle_s = cycle_s;
+    f.workers = coordinator.Workers();
+    f.phase_totals = coordinator.PhaseTotals();
+    f.totals = LoggedTotals(f.phase_totals, pc);
+    f.intervals = coordinator.Intervals();
+    f.failure_samples = coordinator.FailureSamples();
+    f.phases = &pc;
+    return f;
+  };
   const int64_t end_ns =
       runtime_s > 0 ? start_ns + static_cast<int64_t>(runtime_s * 1e9) : INT64_MAX;
   const int64_t cycle_ns = static_cast<int64_t>(cycle_s * 1e9);
@@ -463,18 +476,7 @@ int RunCluster(const loadsim::LoadedConfig& loaded) {
       last_line = now;
       next_line += cycle_ns;
       if (web_admin != nullptr) {
-        loadsim::RunFacts live;
-        live.spec = &loaded.spec;
-        live.start_unix_ms = start_unix_ms;
-        live.planned_s = runtime_s;
-        live.ran_s = now_s;
-        live.stats_cycle_s = cycle_s;
-        live.workers = workers;
-        live.phase_totals = coordinator.PhaseTotals();
-        live.totals = LoggedTotals(live.phase_totals, pc);
-        live.intervals = coordinator.Intervals();
-        live.phases = &pc;
-        loadsim::v1::Results now_results = loadsim::BuildResults(live);
+        loadsim::v1::Results now_results = loadsim::BuildResults(collect_facts(now_s));
         std::lock_guard<std::mutex> lock(snapshot_mu);
         snapshot = std::move(now_results);
       }
@@ -514,20 +516,9 @@ int RunCluster(const loadsim::LoadedConfig& loaded) {
       end_reason += "; some workers did not finish in time";
     }
   }
-  loadsim::RunFacts facts;
-  facts.spec = &loaded.spec;
-  facts.start_unix_ms = start_unix_ms;
-  facts.planned_s = runtime_s;
-  facts.ran_s = ran_s;
-  facts.stats_cycle_s = cycle_s;
+  loadsim::RunFacts facts = collect_facts(ran_s);
   facts.end_reason = end_reason;
   facts.incomplete = aborted;
-  facts.workers = coordinator.Workers();
-  facts.phase_totals = coordinator.PhaseTotals();
-  facts.totals = LoggedTotals(facts.phase_totals, pc);
-  facts.intervals = coordinator.Intervals();
-  facts.failure_samples = coordinator.FailureSamples();
-  facts.phases = &pc;
   facts.server_stats = server_stats;
   loadsim::v1::Results results = loadsim::BuildResults(facts);
   if (rule_abort && results.run().exit_status() == kExitOk) {

@@ -34,20 +34,6 @@ std::string Hms(double seconds) {
   return absl::StrFormat("%02d:%02d:%02d", s / 3600, (s / 60) % 60, s % 60);
 }
 
-const v1::ReportStatisticsParams* ReportParams(const v1::RunSpec& spec) {
-  for (const v1::ObserverSpec& o : spec.observers()) {
-    if (o.has_report_statistics()) return &o.report_statistics();
-  }
-  return nullptr;
-}
-
-const v1::OperationLoggerParams* OperationParams(const v1::RunSpec& spec) {
-  for (const v1::ObserverSpec& o : spec.observers()) {
-    if (o.has_operation_logger()) return &o.operation_logger();
-  }
-  return nullptr;
-}
-
 // A header cell: right-aligned to `width`, left-aligned for a negative width.
 std::string Cell(const std::string& text, int width) {
   return width < 0 ? absl::StrFormat("%-*s", -width, text) : absl::StrFormat("%*s", width, text);

@@ -9,20 +9,6 @@
 namespace loadsim {
 namespace {
 
-const v1::ReportStatisticsParams* ReportParams(const v1::RunSpec& spec) {
-  for (const v1::ObserverSpec& o : spec.observers()) {
-    if (o.has_report_statistics()) return &o.report_statistics();
-  }
-  return nullptr;
-}
-
-const v1::OperationLoggerParams* OperationParams(const v1::RunSpec& spec) {
-  for (const v1::ObserverSpec& o : spec.observers()) {
-    if (o.has_operation_logger()) return &o.operation_logger();
-  }
-  return nullptr;
-}
-
 std::string Upper(std::string s) {
   for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return s;
@@ -60,6 +46,20 @@ void JudgeRequestLabel(const std::string& label, const LabelRecorder& s,
 }
 
 }  // namespace
+
+const v1::ReportStatisticsParams* ReportParams(const v1::RunSpec& spec) {
+  for (const v1::ObserverSpec& o : spec.observers()) {
+    if (o.has_report_statistics()) return &o.report_statistics();
+  }
+  return nullptr;
+}
+
+const v1::OperationLoggerParams* OperationParams(const v1::RunSpec& spec) {
+  for (const v1::ObserverSpec& o : spec.observers()) {
+    if (o.has_operation_logger()) return &o.operation_logger();
+  }
+  return nullptr;
+}
 
 bool IsOperationLabel(absl::string_view label) {
   static const char* kOperations[] = {"create",    "invite", "accept", "reply done",

@@ -22,6 +22,10 @@ bool IsOperationLabel(absl::string_view label);
 // Lines that are neither requests nor operations (lag{}, blocked{}, AUTH{}).
 bool IsInternalLabel(absl::string_view label);
 
+// The observers' parameters in `spec`; null when the observer is not configured.
+const v1::ReportStatisticsParams* ReportParams(const v1::RunSpec& spec);
+const v1::OperationLoggerParams* OperationParams(const v1::RunSpec& spec);
+
 // The run's labels as recorders (for quantiles).
 LabelMap LabelsOf(const google::protobuf::RepeatedPtrField<v1::LabelStats>& labels);
 
