@@ -18,8 +18,14 @@
 // (item 12); a failed startup leaves the client not started and is retried one poll interval
 // later (item 13); incremental syncs apply deletions and full syncs keep unchanged items, and
 // calendars gone from the home are forgotten (item 15). Deliberate omissions (documented in
-// the report of the change): REPORT{pset} and REPORT{expand} (Radicale has neither), push
-// (XMPP, AMP) and notification collections.
+// the report of the change): REPORT{pset} and REPORT{expand} (Radicale has neither), XMPP push
+// and notification collections.
+//
+// AMP push (spec 3.7, amp_push.h): when the home has a CS:pushkey and options.amp_push, the
+// client subscribes after start-up; polls are skipped while subscribed, run while the push host
+// is unreachable or gone (item 14), and a notification runs a "push" operation. Client data
+// (client_state.h): with options.state_path the client's state is written at Stop and, with
+// use_old_data, restored at the first Start, which then skips discovery.
 //
 // Scheduling (spec 3.5, for the Inviter, RealisticInviter and Accepter profiles): the
 // principal's calendar-user address (mailto:), outbox and principal collection are kept from
