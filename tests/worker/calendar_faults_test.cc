@@ -14,6 +14,8 @@
 #include "gtest/gtest.h"
 #include "tests/servers/fault_server.h"
 #include "tests/servers/radicale_server.h"
+#include "tests/worker/calendar_test_util.h"
+#include "tests/worker/direct_put.h"
 #include "worker/caldav_client.h"
 #include "worker/calendar_client.h"
 #include "worker/http1_client.h"
@@ -66,9 +68,7 @@ class CalendarFaultsTest : public ::testing::TestWithParam<std::tuple<ClientSoft
   }
 
   bool RunUntil(const std::function<bool()>& pred, double seconds) {
-    int64_t deadline = MonotonicNowNs() + static_cast<int64_t>(seconds * 1e9);
-    while (!pred() && MonotonicNowNs() < deadline) loop_->Run(MonotonicNowNs() + 20000000);
-    return pred();
+    return calendar_test::RunUntil(*loop_, pred, seconds);
   }
 
   // One poll operation; its outcome and reason.
@@ -82,20 +82,9 @@ class CalendarFaultsTest : public ::testing::TestWithParam<std::tuple<ClientSoft
   // An event PUT straight to Radicale (not through the fault server).
   void PutEventDirectly(const std::string& href) {
     ConnectionPool pool(engine_.get(), ConnectionLimits{});
-    AuthSession auth("user01", "pass01", 3);
-    CaldavSession session(&pool, &auth);
-    EventSpec e;
-    e.uid = "direct-" + std::to_string(MonotonicNowNs());
-    e.created = absl::Now();
-    e.start = absl::Now() + absl::Hours(3);
-    bool done = false;
-    session.Send(RequestBuilder(TraitsOf(Software()), radicale_.Url(""))
-                     .PutEvent(href, CalendarObject::NewEvent(e)->Serialize()),
-                 [&](CaldavResult& r) {
-                   EXPECT_TRUE(r.ok()) << r.reason;
-                   done = true;
-                 });
-    ASSERT_TRUE(RunUntil([&] { return done; }, 10));
+    EXPECT_EQ(calendar_test::PutEventDirectly(*loop_, &pool, radicale_.Url(""), "user01", "pass01",
+                                              href, "direct-" + std::to_string(MonotonicNowNs())),
+              "");
   }
 
   const LabelRecorder* Stats(const std::string& label) const {
@@ -103,8 +92,7 @@ class CalendarFaultsTest : public ::testing::TestWithParam<std::tuple<ClientSoft
     return it == recorder_->current().end() ? nullptr : &it->second;
   }
   uint64_t Failures(const std::string& label) const {
-    const LabelRecorder* s = Stats(label);
-    return s == nullptr ? 0 : s->failures();
+    return calendar_test::Failures(*recorder_, label);
   }
   // The failure reasons of `label`, one per line.
   std::string Reasons(const std::string& label) const {
@@ -114,16 +102,7 @@ class CalendarFaultsTest : public ::testing::TestWithParam<std::tuple<ClientSoft
     }
     return out;
   }
-  std::string Labels() const {
-    std::string out;
-    for (const auto& [label, rec] : recorder_->current()) {
-      absl::StrAppend(&out, label, " n=", rec.count(), " failed=", rec.failures(), "\n");
-      for (const auto& [reason, n] : rec.failure_reasons()) {
-        absl::StrAppend(&out, "    ", reason, " x", n, "\n");
-      }
-    }
-    return out;
-  }
+  std::string Labels() const { return calendar_test::Labels(*recorder_); }
 
   // The home listing of a poll: a Depth 1 PROPFIND of /user01/ asking for the push key.
   testing::FaultServer::Rule HomeRule(Fault fault, int times, int delay_ms = 0) {

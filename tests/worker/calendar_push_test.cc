@@ -11,6 +11,8 @@
 #include "tests/servers/amp_notifier.h"
 #include "tests/servers/fault_server.h"
 #include "tests/servers/radicale_server.h"
+#include "tests/worker/calendar_test_util.h"
+#include "tests/worker/direct_put.h"
 #include "worker/amp_push.h"
 #include "worker/caldav_client.h"
 #include "worker/calendar_client.h"
@@ -71,9 +73,7 @@ class CalendarPushTest : public ::testing::Test {
   }
 
   bool RunUntil(const std::function<bool()>& pred, double seconds) {
-    int64_t deadline = MonotonicNowNs() + static_cast<int64_t>(seconds * 1e9);
-    while (!pred() && MonotonicNowNs() < deadline) loop_->Run(MonotonicNowNs() + 10000000);
-    return pred();
+    return calendar_test::RunUntil(*loop_, pred, seconds, 0.01);
   }
   void RunFor(double seconds) { loop_->Run(MonotonicNowNs() + static_cast<int64_t>(seconds * 1e9)); }
 
@@ -82,40 +82,16 @@ class CalendarPushTest : public ::testing::Test {
   // An event PUT straight to Radicale, behind the client's back.
   void PutEventDirectly(const std::string& href) {
     Http1Pool pool(loop_.get(), ConnectionLimits{});
-    AuthSession auth("user01", "pass01", 3);
-    CaldavSession session(&pool, &auth);
-    EventSpec e;
-    e.uid = "pushed-event";
-    e.created = absl::Now();
-    e.start = absl::Now() + absl::Hours(3);
-    bool done = false;
-    session.Send(RequestBuilder(TraitsOf(ClientSoftware::kOsX10_7), radicale_.Url(""))
-                     .PutEvent(href, CalendarObject::NewEvent(e)->Serialize()),
-                 [&](CaldavResult& r) {
-                   EXPECT_TRUE(r.ok()) << r.reason;
-                   done = true;
-                 });
-    ASSERT_TRUE(RunUntil([&] { return done; }, 10));
+    EXPECT_EQ(calendar_test::PutEventDirectly(*loop_, &pool, radicale_.Url(""), "user01", "pass01",
+                                              href, "pushed-event"),
+              "");
   }
 
-  uint64_t Count(const std::string& label) const {
-    auto it = recorder_->current().find(label);
-    return it == recorder_->current().end() ? 0 : it->second.count();
-  }
+  uint64_t Count(const std::string& label) const { return calendar_test::Count(*recorder_, label); }
   uint64_t Failures(const std::string& label) const {
-    auto it = recorder_->current().find(label);
-    return it == recorder_->current().end() ? 0 : it->second.failures();
+    return calendar_test::Failures(*recorder_, label);
   }
-  std::string Labels() const {
-    std::string out;
-    for (const auto& [label, rec] : recorder_->current()) {
-      absl::StrAppend(&out, label, " n=", rec.count(), " failed=", rec.failures(), "\n");
-      for (const auto& [reason, n] : rec.failure_reasons()) {
-        absl::StrAppend(&out, "    ", reason, " x", n, "\n");
-      }
-    }
-    return out;
-  }
+  std::string Labels() const { return calendar_test::Labels(*recorder_); }
 
   testing::RadicaleServer radicale_;
   testing::FaultServer proxy_;

@@ -12,6 +12,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/servers/radicale_server.h"
+#include "tests/worker/calendar_test_util.h"
+#include "tests/worker/direct_put.h"
 #include "worker/caldav_client.h"
 #include "worker/standalone.h"
 
@@ -160,27 +162,14 @@ class PersistedClientTest : public ::testing::Test {
   }
 
   bool RunUntil(const std::function<bool()>& pred, double seconds) {
-    int64_t deadline = MonotonicNowNs() + static_cast<int64_t>(seconds * 1e9);
-    while (!pred() && MonotonicNowNs() < deadline) loop_->Run(MonotonicNowNs() + 20000000);
-    return pred();
+    return calendar_test::RunUntil(*loop_, pred, seconds);
   }
 
   void PutEvent(const std::string& href, const std::string& uid) {
     ConnectionPool pool(engine_.get(), ConnectionLimits{});
-    AuthSession auth("user01", "pass01", 3);
-    CaldavSession session(&pool, &auth);
-    EventSpec e;
-    e.uid = uid;
-    e.created = absl::Now();
-    e.start = absl::Now() + absl::Hours(5);
-    bool done = false;
-    session.Send(RequestBuilder(TraitsOf(ClientSoftware::kOsX10_7), radicale_.Url(""))
-                     .PutEvent(href, CalendarObject::NewEvent(e)->Serialize()),
-                 [&](CaldavResult& r) {
-                   EXPECT_TRUE(r.ok()) << r.reason;
-                   done = true;
-                 });
-    ASSERT_TRUE(RunUntil([&] { return done; }, 10));
+    EXPECT_EQ(calendar_test::PutEventDirectly(*loop_, &pool, radicale_.Url(""), "user01", "pass01",
+                                              href, uid),
+              "");
   }
 
   void Poll() {
@@ -192,17 +181,8 @@ class PersistedClientTest : public ::testing::Test {
     ASSERT_TRUE(RunUntil([&] { return done; }, 10));
   }
 
-  uint64_t Count(const std::string& label) const {
-    auto it = recorder_->current().find(label);
-    return it == recorder_->current().end() ? 0 : it->second.count();
-  }
-  std::string Labels() const {
-    std::string out;
-    for (const auto& [label, rec] : recorder_->current()) {
-      absl::StrAppend(&out, label, " n=", rec.count(), " failed=", rec.failures(), "\n");
-    }
-    return out;
-  }
+  uint64_t Count(const std::string& label) const { return calendar_test::Count(*recorder_, label); }
+  std::string Labels() const { return calendar_test::Labels(*recorder_); }
   uint64_t Requests() const {
     uint64_t n = 0;
     for (const auto& [label, rec] : recorder_->current()) {
