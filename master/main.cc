@@ -46,6 +46,7 @@
 #include "master/verdict.h"
 #include "master/web_admin.h"
 #include "worker/event_loop.h"
+#include "worker/provision.h"
 
 ABSL_FLAG(std::string, config, "", "config.plist (CalendarServer format)");
 ABSL_FLAG(std::string, clients, "",
@@ -74,6 +75,9 @@ ABSL_FLAG(std::string, stats_cycle, "5s", "interval of the live i-lines and of i
 ABSL_FLAG(std::string, output, "", "write results.json, intervals.csv and report.html here");
 ABSL_FLAG(std::string, webadmin_bind, "127.0.0.1",
           "address the web admin binds to (when the config enables webadmin)");
+ABSL_FLAG(bool, provision, false,
+          "before the run, give every simulated account an event and a task calendar "
+          "(MKCALENDAR when missing) on the server; exit 3 if any could not be made");
 ABSL_FLAG(std::string, junit, "", "write a JUnit XML file (one case per label and rule)");
 
 namespace {
@@ -604,5 +608,16 @@ int main(int argc, char** argv) {
   }
   for (const std::string& w : loaded->warnings) std::fprintf(stderr, "%s\n", w.c_str());
   if (absl::GetFlag(FLAGS_check)) return Check(&*loaded);
+  if (absl::GetFlag(FLAGS_provision)) {
+    absl::StatusOr<loadsim::ProvisionResult> provisioned = loadsim::ProvisionAccounts(
+        loaded->spec, loadsim::AccountsOfRun(loaded->spec, loaded->accounts));
+    if (!provisioned.ok()) {
+      std::fprintf(stderr, "loadsim-master: --provision: %s\n",
+                   std::string(provisioned.status().message()).c_str());
+      return kExitAborted;
+    }
+    std::printf("%s", loadsim::FormatProvisionReport(*provisioned).c_str());
+    if (provisioned->failed > 0) return kExitAborted;
+  }
   return RunCluster(*loaded);
 }

@@ -194,7 +194,15 @@ void CalendarClient::Send(CaldavRequest request, std::function<void(CaldavResult
   std::weak_ptr<bool> alive = alive_;
   Recorder* recorder = recorder_;
   AuthSession* auth = &auth_;
-  session_.Send(std::move(request), [alive, recorder, auth, done, check](CaldavResult& r) {
+  // Only while failure samples are still wanted: what the request was.
+  std::shared_ptr<std::pair<std::string, std::string>> sent;
+  if (recorder_->WantsFailureSample()) {
+    sent = std::make_shared<std::pair<std::string, std::string>>(request.http.method,
+                                                                 request.http.url);
+  }
+  std::string uid = sent ? options_.uid : std::string();
+  session_.Send(std::move(request), [alive, recorder, auth, done, check, sent,
+                                     uid](CaldavResult& r) {
     std::shared_ptr<bool> a = alive.lock();
     if (!a || !*a) return;
     if (check && r.ok()) {
@@ -211,6 +219,11 @@ void CalendarClient::Send(CaldavRequest request, std::function<void(CaldavResult
     }
     int64_t duration = r.done_ns() - r.queued_ns() - challenge_ns;
     recorder->Record(r.label, std::max<int64_t>(0, duration), r.ok(), r.reason);
+    if (!r.ok() && sent && recorder->WantsFailureSample()) {
+      recorder->AddFailureSample(MakeFailureSample(uid, r.label, sent->first, sent->second,
+                                                   r.status(), r.reason, r.response.body,
+                                                   r.done_ns()));
+    }
     done(r);
   });
 }
