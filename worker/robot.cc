@@ -171,31 +171,32 @@ void Robot::Issue(int64_t due_ns) {
   HttpRequest req;
   const std::string& method = methods_.PickValue(rng_);
   req.method = method;
-  req.url = origins_.PickValue(rng_);
-  if (objects_) {
-    req.url = ObjectUrl(req.url, objects_->Next(object_rng_, (due_ns - started_ns_) / 1e9).id);
-  }
+  // What the request went to, as two numbers (a failure sample rebuilds the URL from them;
+  // nothing is copied per request).
+  const size_t origin = origins_.Pick(rng_);
+  std::optional<uint64_t> object;
+  if (objects_) object = objects_->Next(object_rng_, (due_ns - started_ns_) / 1e9).id;
+  req.url = object ? ObjectUrl(origins_.value(origin), *object) : origins_.value(origin);
   req.timeout_ns = timeout_ns_;
-  // The URL is kept only while failure samples are still wanted.
-  std::string sample_url = recorder_->WantsFailureSample() ? req.url : std::string();
   req.keep_body = false;
   req.keep_headers = false;
   ++submitted_;
+  const Target target{origin, object};
   if (auth_) {
     AuthenticatedSend(
         transport_.get(), auth_.get(), std::move(req),
-        [this, due_ns, &method, sample_url](HttpResponse& resp, const AuthExchange& auth) {
-          OnDone(due_ns, method, resp, auth, sample_url);
+        [this, due_ns, &method, target](HttpResponse& resp, const AuthExchange& auth) {
+          OnDone(due_ns, method, resp, auth, target);
         });
     return;
   }
-  transport_->Submit(std::move(req), [this, due_ns, &method, sample_url](HttpResponse& resp) {
-    OnDone(due_ns, method, resp, AuthExchange{}, sample_url);
+  transport_->Submit(std::move(req), [this, due_ns, &method, target](HttpResponse& resp) {
+    OnDone(due_ns, method, resp, AuthExchange{}, target);
   });
 }
 
 void Robot::OnDone(int64_t due_ns, const std::string& method, HttpResponse& resp,
-                   const AuthExchange& auth, const std::string& url) {
+                   const AuthExchange& auth, const Target& target) {
   bool ok = resp.failure == Failure::kNone && resp.status >= 200 && resp.status < 400;
   std::string reason;
   if (resp.failure != Failure::kNone) {
@@ -213,9 +214,11 @@ void Robot::OnDone(int64_t due_ns, const std::string& method, HttpResponse& resp
   }
   recorder_->Record(label->second, resp.done_ns - due_ns - challenge_ns, ok, reason);
   if (!ok && recorder_->WantsFailureSample()) {
-    recorder_->AddFailureSample(MakeFailureSample(absl::StrCat("user ", user_number_),
-                                                  label->second, method, url, resp.status, reason,
-                                                  resp.body, resp.done_ns));
+    recorder_->AddFailureSample(
+        MakeFailureSample(absl::StrCat("user ", user_number_), label->second, method,
+                          target.object ? ObjectUrl(origins_.value(target.origin), *target.object)
+                                        : origins_.value(target.origin),
+                          resp.status, reason, resp.body, resp.done_ns));
   }
   recorder_->Record("lag{robot}", resp.sent_ns - due_ns, true);
   if (resp.sent_ns > resp.queued_ns) {

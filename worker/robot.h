@@ -66,8 +66,13 @@ class Robot {
   void ScheduleNext();
   int64_t NextDue(int64_t from_ns);
   void Issue(int64_t due_ns);
+  // A request's origin (index into origins_) and object id, if the robot has objects.
+  struct Target {
+    size_t origin = 0;
+    std::optional<uint64_t> object;
+  };
   void OnDone(int64_t due_ns, const std::string& method, HttpResponse& resp,
-              const AuthExchange& auth, const std::string& url);
+              const AuthExchange& auth, const Target& target);
   // Session: the first due time at or after `due_ns` that falls in a busy period (an open-loop
   // stream resumes one gap after an idle period ends).
   int64_t SkipIdle(int64_t due_ns);
