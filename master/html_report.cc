@@ -14,6 +14,7 @@
 #include "common/histogram.h"
 #include "common/thresholds.h"
 #include "master/results_files.h"
+#include "master/verdict.h"
 #include "worker/dav_xml.h"
 #include "worker/recorder.h"
 
@@ -25,11 +26,12 @@ namespace {
 
 enum class LabelKind { kRequest, kOperation, kScheduling };
 
-// Request labels are METHOD{what} (AUTH{scheme} included), the generator's own lines are
-// lag{...} and blocked{...}, everything else is an operation ("create", "poll", "startup: ...").
+// The text report's classification (master/verdict.h): the generator's own lines (lag{...},
+// blocked{...}), operations ("create", "poll", "startup: ..."), and requests, which include
+// AUTH{scheme} exchanges and labels without braces such as MKCALENDAR.
 LabelKind KindOf(absl::string_view label) {
   if (IsSchedulingLabel(label)) return LabelKind::kScheduling;
-  return label.find('{') != absl::string_view::npos ? LabelKind::kRequest : LabelKind::kOperation;
+  return IsOperationLabel(label) ? LabelKind::kOperation : LabelKind::kRequest;
 }
 
 constexpr const char* kPalette[] = {"#4e79a7", "#f28e2b", "#e15759", "#59a14f", "#b07aa1",

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "httplib.h"
+#include "master/html_report.h"
 
 namespace loadsim {
 namespace {
@@ -20,22 +21,6 @@ namespace {
 constexpr char kTitle[] = "Load Simulator Web Admin";
 constexpr char kHtml[] = "text/html; charset=utf-8";
 constexpr int kMaxRefreshSeconds = 3600;
-
-std::string HtmlEscape(absl::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 // CPU time of the calling thread in milliseconds.
 double ThreadCpuMs() {
@@ -55,7 +40,8 @@ std::string RandomToken() {
 bool SameToken(absl::string_view given, absl::string_view expected) {
   if (given.size() != expected.size() || expected.empty()) return false;
   unsigned char diff = 0;
-  for (size_t i = 0; i < given.size(); ++i) diff |= static_cast<unsigned char>(given[i] ^ expected[i]);
+  for (size_t i = 0; i < given.size(); ++i)
+    diff |= static_cast<unsigned char>(given[i] ^ expected[i]);
   return diff == 0;
 }
 
@@ -210,9 +196,9 @@ void WebAdmin::Install() {
   });
   s.Get("/api/status", [this](const httplib::Request&, httplib::Response& res) {
     const v1::Results results = sources_.results();
-    res.set_content(StatusJson(results, RunState(results, stop_requested()),
-                               options_.is_transaction),
-                    "application/json");
+    res.set_content(
+        StatusJson(results, RunState(results, stop_requested()), options_.is_transaction),
+        "application/json");
   });
   s.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
     if (res.status == 404) {
@@ -230,8 +216,7 @@ void WebAdmin::Install() {
         } catch (...) {
         }
         res.status = 500;
-        res.set_content(absl::StrCat("web admin error: ", what, "\n"),
-                        "text/plain; charset=utf-8");
+        res.set_content(absl::StrCat("web admin error: ", what, "\n"), "text/plain; charset=utf-8");
       });
 }
 
