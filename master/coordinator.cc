@@ -190,7 +190,7 @@ grpc::Status Coordinator::Connect(
         LabelMap& phase_totals = phase_totals_[d.phase_index()];
         PhaseCount& pc = w->phase_counts[d.phase_index()];
         for (const v1::LabelStats& ls : d.labels()) {
-          for (LabelMap* into : {&interval_, &totals_, &phase_totals, &agg.labels}) {
+          for (LabelMap* into : {&interval_, &phase_totals, &agg.labels}) {
             MergeLabel(into, ls);
           }
           // Transactions: requests, not operations (made of requests) or generator lines.
@@ -328,7 +328,10 @@ LabelMap Coordinator::TakeInterval() {
 
 LabelMap Coordinator::Totals() {
   std::lock_guard<std::mutex> lock(mu_);
-  return totals_;
+  // The run's totals are the sum of the phases' (kept once, merged on demand).
+  LabelMap out;
+  for (const auto& [phase, labels] : phase_totals_) MergeInto(out, labels);
+  return out;
 }
 
 std::map<int, LabelMap> Coordinator::PhaseTotals() {

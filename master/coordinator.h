@@ -122,7 +122,6 @@ class Coordinator final : public v1::Coordinator::Service {
   v1::Start start_;                                           // guarded by mu_
   int64_t start_ns_ = 0;                                      // guarded by mu_
   LabelMap interval_;                                         // guarded by mu_
-  LabelMap totals_;                                           // guarded by mu_
   std::map<int, LabelMap> phase_totals_;                      // guarded by mu_
   std::map<std::pair<int64_t, int>, IntervalAgg> intervals_;  // guarded by mu_
   std::vector<v1::FailureSample> failure_samples_;            // guarded by mu_
