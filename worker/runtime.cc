@@ -27,12 +27,7 @@ CpuTimes ProcessCpuTimes() {
           ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6};
 }
 
-double ProcessCpuSeconds() {
-  struct rusage ru;
-  getrusage(RUSAGE_SELF, &ru);
-  return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +
-         ru.ru_stime.tv_usec / 1e6;
-}
+double ProcessCpuSeconds() { return ProcessCpuTimes().total(); }
 
 int ClientTypeFor(const v1::RunSpec& spec, uint64_t user, int j) {
   int64_t total = 0;
