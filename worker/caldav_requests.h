@@ -190,6 +190,7 @@ class RequestBuilder {
   const SoftwareTraits* traits_;
   std::string origin_;
   BuilderOptions options_;
+  std::string user_agent_header_;  // "User-Agent: ...", built once
 };
 
 }  // namespace loadsim
