@@ -390,6 +390,8 @@ class ConfigLoader {
     c->set_support_amp_push(params.Bool({"supportAmpPush"}, true));
     c->set_amp_push_host(params.String("ampPushHost", UrlHost(out_.spec.server().url())));
     c->set_amp_push_port(static_cast<int32_t>(params.Int("ampPushPort", 62311, 1, 65535)));
+    c->set_idle_pconn_tout_seconds(params.Seconds("idle_pconn_tout", 15));
+    c->set_pconn_use_lmt(params.Int("pconn_use_lmt", 0, 0, 1000000000));
   }
 
   void ReadRobotParams(DictReader& params, v1::RobotParams* r) {

@@ -121,11 +121,15 @@ class LoopThread {
       options.use_old_data = spec.client_data_serialization().use_old_data();
     }
     // The native HTTP/1.1 client for plain http:// servers, as for robots (docs/performance.md).
+    ConnectionLimits limits;
+    limits.idle_pconn_tout_s =
+        static_cast<int64_t>(std::ceil(client.calendar().idle_pconn_tout_seconds()));
+    limits.pconn_use_lmt = client.calendar().pconn_use_lmt();
     std::unique_ptr<HttpTransport> transport;
     if (Http1Pool::CanServe(options.root)) {
-      transport = std::make_unique<Http1Pool>(loop_.get(), ConnectionLimits{});
+      transport = std::make_unique<Http1Pool>(loop_.get(), limits);
     } else {
-      transport = std::make_unique<ConnectionPool>(engine_.get(), ConnectionLimits{});
+      transport = std::make_unique<ConnectionPool>(engine_.get(), limits);
     }
     absl::StatusOr<std::unique_ptr<CalendarClient>> c = CalendarClient::Create(
         std::move(options), loop_.get(), std::move(transport), recorder_.get());

@@ -409,6 +409,14 @@ INSTANTIATE_TEST_SUITE_P(
              WithClients("<dict><key>software</key><string>iOS_5</string><key>params</key><dict>\n"
                          "<key>calendarHomePollInterval</key><integer>0</integer></dict></dict>\n"),
              "10: clients[0].params.calendarHomePollInterval: must be > 0"},
+        Rule{"IdleTimeoutNegative",
+             WithClients("<dict><key>software</key><string>iOS_5</string><key>params</key><dict>\n"
+                         "<key>idle_pconn_tout</key><integer>-1</integer></dict></dict>\n"),
+             "10: clients[0].params.idle_pconn_tout: must be >= 0 seconds, got -1"},
+        Rule{"ConnectionUseLimitNegative",
+             WithClients("<dict><key>software</key><string>iOS_5</string><key>params</key><dict>\n"
+                         "<key>pconn_use_lmt</key><integer>-2</integer></dict></dict>\n"),
+             "10: clients[0].params.pconn_use_lmt: must be between 0 and 1000000000, got -2"},
         Rule{"PushPortNotInteger",
              WithClients("<dict><key>software</key><string>iOS_5</string><key>params</key><dict>\n"
                          "<key>ampPushPort</key><string>62311</string></dict></dict>\n"),
