@@ -21,8 +21,13 @@ namespace loadsim {
 namespace {
 
 constexpr size_t kReadBufferSize = 64 * 1024;
-constexpr size_t kMaxSpareConns = 8;
-constexpr size_t kMaxSpareExchanges = 64;
+// Spare objects are kept per pool, and a worker has a pool per simulated client: a few spares
+// avoid most allocations of a client's request chains without holding memory for idle users.
+constexpr size_t kMaxSpareConns = 2;
+constexpr size_t kMaxSpareExchanges = 4;
+// A connection keeps its request buffer between requests only up to this capacity; larger
+// ones (PUT bodies, polls) are released when the connection goes idle.
+constexpr size_t kKeptOutCapacity = 512;
 constexpr int64_t kResolveRetryNs = 5000000000;
 
 // One read buffer per thread: a response is parsed straight out of it and nothing refers to
@@ -208,7 +213,12 @@ std::unique_ptr<Http1Pool::Exchange> Http1Pool::TakeExchange() {
 }
 
 void Http1Pool::RecycleExchange(std::unique_ptr<Exchange> ex) {
-  if (spare_exchanges_.size() < kMaxSpareExchanges) spare_exchanges_.push_back(std::move(ex));
+  if (spare_exchanges_.size() >= kMaxSpareExchanges) return;
+  // The finished request's strings (body, headers) would otherwise stay allocated for as long
+  // as the client sleeps.
+  ex->req = HttpRequest();
+  ex->resp = HttpResponse();
+  spare_exchanges_.push_back(std::move(ex));
 }
 
 void Http1Pool::Submit(HttpRequest req, HttpDone done) {
@@ -664,6 +674,7 @@ void Http1Pool::OnBroken(Conn* c, int err) {
 }
 
 void Http1Pool::MakeIdle(Conn* c) {
+  ReleaseOut(c);
   c->state = Conn::State::kIdle;
   c->idle_since_ns = loop_->now_ns();
   c->origin->idle.push_back(c);
@@ -679,6 +690,7 @@ void Http1Pool::CloseConn(Conn* c) {
   close(c->fd);
   c->fd = -1;
   c->ex.reset();
+  ReleaseOut(c);
   const size_t i = c->index;
   std::unique_ptr<Conn> owned = std::move(conns_[i]);
   if (i + 1 != conns_.size()) {
@@ -687,6 +699,15 @@ void Http1Pool::CloseConn(Conn* c) {
   }
   conns_.pop_back();
   if (spare_conns_.size() < kMaxSpareConns) spare_conns_.push_back(std::move(owned));
+}
+
+void Http1Pool::ReleaseOut(Conn* c) {
+  if (c->out.capacity() > kKeptOutCapacity) {
+    std::string().swap(c->out);
+  } else {
+    c->out.clear();
+  }
+  c->out_off = 0;
 }
 
 void Http1Pool::CloseOldestIdle() {

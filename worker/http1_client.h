@@ -92,6 +92,8 @@ class Http1Pool : public HttpTransport {
   bool SlotFree() const { return limits_.open_conn_lmt <= 0 || in_flight_ < limits_.open_conn_lmt; }
   std::unique_ptr<Exchange> TakeExchange();
   void RecycleExchange(std::unique_ptr<Exchange> ex);
+  // Drops the connection's serialized request once it is no longer needed (large buffers freed).
+  void ReleaseOut(Conn* c);
   void Start(std::unique_ptr<Exchange> ex);
   // Ends a request that got a slot (conn already detached or closed).
   void Complete(std::unique_ptr<Exchange> ex, Failure failure, std::string error);
