@@ -1,5 +1,7 @@
 #include "worker/ical.h"
 
+#include <algorithm>
+#include <cstdio>
 #include <map>
 #include <mutex>
 #include <string>
@@ -245,10 +247,23 @@ absl::StatusOr<IcalComponentPtr> CompactZone(icalcomponent* full, absl::string_v
   return out;
 }
 
-// A fresh copy of the compact VTIMEZONE of `tzid` (compacted once per process and zone).
-absl::StatusOr<IcalComponentPtr> TimezoneComponent(absl::string_view tzid) {
+}  // namespace
+
+struct CachedVtimezone {
+  std::string tzid;
+  IcalComponentPtr component;  // the compact VTIMEZONE; clone only under TimezoneMutex
+  std::string text;            // icalcomponent_as_ical_string_r(component)
+};
+
+namespace {
+
+// The compact VTIMEZONE of `tzid`, compacted and serialized once per process and zone. The
+// entry lives as long as the process and never changes, so its text may be read without the
+// lock.
+absl::StatusOr<const CachedVtimezone*> FindZone(absl::string_view tzid) {
   std::lock_guard<std::mutex> lock(TimezoneMutex());
-  static auto* cache = new std::map<std::string, IcalComponentPtr, std::less<>>;
+  static auto* cache =
+      new std::map<std::string, std::unique_ptr<const CachedVtimezone>, std::less<>>;
   auto it = cache->find(tzid);
   if (it == cache->end()) {
     std::string name(tzid);
@@ -259,9 +274,153 @@ absl::StatusOr<IcalComponentPtr> TimezoneComponent(absl::string_view tzid) {
     }
     absl::StatusOr<IcalComponentPtr> compact = CompactZone(full, tzid);
     if (!compact.ok()) return compact.status();
-    it = cache->emplace(std::move(name), std::move(*compact)).first;
+    auto entry = std::make_unique<CachedVtimezone>();
+    entry->tzid = name;
+    entry->component = *std::move(compact);
+    IcalString text(icalcomponent_as_ical_string_r(entry->component.get()));
+    if (text == nullptr) return absl::InternalError("libical could not write a VTIMEZONE");
+    entry->text = text.get();
+    it = cache->emplace(std::move(name), std::move(entry)).first;
   }
-  return IcalComponentPtr(icalcomponent_new_clone(it->second.get()));
+  return it->second.get();
+}
+
+// What icalcomponent_as_ical_string_r(root) gives once every zone of `zones` is added to root
+// (icalcomponent_add_component puts each VTIMEZONE first, so the last added comes first),
+// without cloning and serializing the zones again.
+std::string SerializeWithZones(icalcomponent* root,
+                               const std::vector<const CachedVtimezone*>& zones) {
+  if (zones.empty()) {
+    IcalString text(icalcomponent_as_ical_string_r(root));
+    return text ? std::string(text.get()) : std::string();
+  }
+  std::string out = "BEGIN:VCALENDAR\r\n";
+  for (icalproperty* p = icalcomponent_get_first_property(root, ICAL_ANY_PROPERTY); p != nullptr;
+       p = icalcomponent_get_next_property(root, ICAL_ANY_PROPERTY)) {
+    IcalString line(icalproperty_as_ical_string_r(p));
+    if (line) out += line.get();
+  }
+  for (auto z = zones.rbegin(); z != zones.rend(); ++z) out += (*z)->text;
+  for (icalcomponent* c = icalcomponent_get_first_component(root, ICAL_ANY_COMPONENT); c != nullptr;
+       c = icalcomponent_get_next_component(root, ICAL_ANY_COMPONENT)) {
+    IcalString text(icalcomponent_as_ical_string_r(c));
+    if (text) out += text.get();
+  }
+  out += "END:VCALENDAR\r\n";
+  return out;
+}
+
+// --- Direct writer for the free-busy request --------------------------------------------------
+// Writes content lines exactly as libical 3's icalproperty_as_ical_string_r does for the plain
+// values below; anything else makes the caller fall back to building a libical tree.
+
+// libical's get_next_line_start: lines of at most 75 octets including the CRLF still to come;
+// break after the last ';', ':' or ' ' that fits, else before a UTF-8 lead or ASCII byte.
+size_t NextLineStart(absl::string_view text, size_t start) {
+  constexpr size_t kMaxLineLen = 75;
+  size_t left = text.size() - start;
+  if (left < kMaxLineLen) return text.size();
+  for (size_t p = start + kMaxLineLen - 2; p > start; --p) {
+    if (text[p] == ';' || text[p] == ':' || text[p] == ' ') return p + 1;
+  }
+  for (size_t p = start + kMaxLineLen - 1; p > start; --p) {
+    unsigned char c = static_cast<unsigned char>(text[p]);
+    if ((c & 0x80) == 0 || (c & 0xC0) == 0xC0) return p;
+  }
+  return start + kMaxLineLen - 1;
+}
+
+// Appends `line` (a content line without its CRLF) folded as libical's fold_property_line.
+void AppendFolded(absl::string_view line, std::string* out) {
+  if (line.size() + 2 < 75) {
+    absl::StrAppend(out, line, "\r\n");
+    return;
+  }
+  std::string text = absl::StrCat(line, "\r\n");
+  for (size_t start = 0; start < text.size();) {
+    size_t next = NextLineStart(text, start);
+    if (start > 0) out->append("\r\n ");
+    out->append(text, start, next - start);
+    start = next;
+  }
+}
+
+// A TEXT value as libical escapes it (',' and ';' get a backslash); false for values with
+// characters whose escaping this writer does not reproduce (control characters, '\\', '"').
+bool AppendTextValue(absl::string_view value, std::string* out) {
+  if (value.empty()) return false;
+  for (char c : value) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7F || c == '\\' || c == '"') return false;
+    if (c == ',' || c == ';') out->push_back('\\');
+    out->push_back(c);
+  }
+  return true;
+}
+
+// A CAL-ADDRESS or X value, which libical writes unchanged; false unless it is printable
+// ASCII without separators, quotes or backslashes.
+bool AppendPlainValue(absl::string_view value, std::string* out) {
+  if (value.empty()) return false;
+  for (char c : value) {
+    if (c <= ' ' || c >= 0x7F || c == ',' || c == ';' || c == '"' || c == '\\') return false;
+  }
+  out->append(value.data(), value.size());
+  return true;
+}
+
+// A UTC DATE-TIME as libical writes it: 20131022T150000Z.
+bool AppendUtcValue(absl::Time t, std::string* out) {
+  absl::CivilSecond cs = absl::ToCivilSecond(t, absl::UTCTimeZone());
+  if (cs.year() < 0 || cs.year() > 9999) return false;
+  char buf[48];
+  std::snprintf(buf, sizeof(buf), "%04d%02d%02dT%02d%02d%02dZ", static_cast<int>(cs.year()),
+                cs.month(), cs.day(), cs.hour(), cs.minute(), cs.second());
+  out->append(buf);
+  return true;
+}
+
+enum class ValueType { kText, kPlain, kUtc };
+
+// One content line "NAME:value"; false (leaving `out` in an unspecified state) if the value
+// is not one the writer reproduces.
+bool AppendLine(absl::string_view name, ValueType type, absl::string_view value, absl::Time t,
+                std::string* line, std::string* out) {
+  line->assign(name.data(), name.size());
+  line->push_back(':');
+  bool ok = type == ValueType::kText    ? AppendTextValue(value, line)
+            : type == ValueType::kPlain ? AppendPlainValue(value, line)
+                                        : AppendUtcValue(t, line);
+  if (ok) AppendFolded(*line, out);
+  return ok;
+}
+
+// The free-busy request as libical would serialize the tree NewFreeBusyRequest builds, or
+// nullopt if a value is outside what the direct writer reproduces.
+std::optional<std::string> FreeBusyText(const FreeBusySpec& spec, const std::string& summary) {
+  std::string out;
+  out.reserve(640);
+  std::string line;
+  line.reserve(160);
+  out += "BEGIN:VCALENDAR\r\nCALSCALE:GREGORIAN\r\nVERSION:2.0\r\nMETHOD:REQUEST\r\n";
+  bool ok = AppendLine("PRODID", ValueType::kText, spec.prodid, {}, &line, &out);
+  out += "BEGIN:VFREEBUSY\r\n";
+  ok = ok && AppendLine("UID", ValueType::kText, spec.uid, {}, &line, &out);
+  ok = ok && AppendLine("DTSTART", ValueType::kUtc, "", spec.start, &line, &out);
+  ok = ok && AppendLine("DTEND", ValueType::kUtc, "", spec.end, &line, &out);
+  for (const std::string& a : spec.attendees) {
+    ok = ok && AppendLine("ATTENDEE", ValueType::kPlain, a, {}, &line, &out);
+  }
+  if (!spec.mask_uid.empty()) {
+    ok = ok &&
+         AppendLine("X-CALENDARSERVER-MASK-UID", ValueType::kPlain, spec.mask_uid, {}, &line, &out);
+  }
+  ok = ok && AppendLine("DTSTAMP", ValueType::kUtc, "", spec.stamp, &line, &out);
+  ok = ok && AppendLine("ORGANIZER", ValueType::kPlain, spec.organizer, {}, &line, &out);
+  ok = ok && AppendLine("SUMMARY", ValueType::kText, summary, {}, &line, &out);
+  if (!ok) return std::nullopt;
+  out += "END:VFREEBUSY\r\nEND:VCALENDAR\r\n";
+  return out;
 }
 
 IcalComponentPtr NewVcalendar(const std::string& prodid) {
@@ -331,6 +490,22 @@ absl::Status AddUser(icalcomponent* c, icalproperty_kind kind, const CalendarUse
   return absl::OkStatus();
 }
 
+// Appends every TZID parameter under `c` not in `out` yet (properties before subcomponents,
+// depth first, in document order).
+void AppendTzids(icalcomponent* c, std::vector<std::string>* out) {
+  for (icalproperty* p = icalcomponent_get_first_property(c, ICAL_ANY_PROPERTY); p != nullptr;
+       p = icalcomponent_get_next_property(c, ICAL_ANY_PROPERTY)) {
+    icalparameter* tz = icalproperty_get_first_parameter(p, ICAL_TZID_PARAMETER);
+    const char* name = tz == nullptr ? nullptr : icalparameter_get_tzid(tz);
+    if (name == nullptr || *name == '\0') continue;
+    if (std::find(out->begin(), out->end(), name) == out->end()) out->emplace_back(name);
+  }
+  for (icalcomponent* s = icalcomponent_get_first_component(c, ICAL_ANY_COMPONENT); s != nullptr;
+       s = icalcomponent_get_next_component(c, ICAL_ANY_COMPONENT)) {
+    AppendTzids(s, out);
+  }
+}
+
 }  // namespace
 
 void IcalComponentDeleter::operator()(icalcomponent* c) const { icalcomponent_free(c); }
@@ -368,14 +543,39 @@ CalendarObject::CalendarObject(IcalComponentPtr root) : root_(std::move(root)) {
 
 CalendarObject::CalendarObject(const CalendarObject& other)
     : root_(other.root_ ? icalcomponent_new_clone(other.root_.get()) : nullptr),
+      text_(other.text_),
+      zones_(other.zones_),
       parse_errors_(other.parse_errors_) {}
 
 CalendarObject& CalendarObject::operator=(const CalendarObject& other) {
   if (this != &other) {
     root_.reset(other.root_ ? icalcomponent_new_clone(other.root_.get()) : nullptr);
+    text_ = other.text_;
+    zones_ = other.zones_;
     parse_errors_ = other.parse_errors_;
   }
   return *this;
+}
+
+icalcomponent* CalendarObject::Tree() const {
+  if (root_ == nullptr && !text_.empty()) {
+    // Text this module wrote itself; libical reads it back as the tree it came from.
+    root_.reset(icalparser_parse_string(text_.c_str()));
+    text_.clear();
+  }
+  return root_.get();
+}
+
+icalcomponent* CalendarObject::raw() const {
+  icalcomponent* root = Tree();
+  if (root != nullptr && !zones_.empty()) {
+    std::lock_guard<std::mutex> lock(TimezoneMutex());
+    for (const CachedVtimezone* z : zones_) {
+      icalcomponent_add_component(root, icalcomponent_new_clone(z->component.get()));
+    }
+  }
+  zones_.clear();
+  return root;
 }
 
 CalendarObject::~CalendarObject() = default;
@@ -443,6 +643,14 @@ absl::StatusOr<CalendarObject> CalendarObject::NewFreeBusyRequest(const FreeBusy
   if (spec.organizer.empty()) {
     return absl::InvalidArgumentError("free-busy request without ORGANIZER");
   }
+  std::string summary = spec.summary.empty()
+                            ? absl::StrCat("Availability for ", absl::StrJoin(spec.attendees, ", "))
+                            : spec.summary;
+  if (std::optional<std::string> text = FreeBusyText(spec, summary)) {
+    CalendarObject obj(nullptr);
+    obj.text_ = *std::move(text);
+    return obj;
+  }
   IcalComponentPtr root(icalcomponent_new_vcalendar());
   icalcomponent_add_property(root.get(), icalproperty_new_calscale("GREGORIAN"));
   icalcomponent_add_property(root.get(), icalproperty_new_version("2.0"));
@@ -464,23 +672,21 @@ absl::StatusOr<CalendarObject> CalendarObject::NewFreeBusyRequest(const FreeBusy
   }
   icalcomponent_add_property(fb, icalproperty_new_dtstamp(UtcTime(spec.stamp)));
   icalcomponent_add_property(fb, icalproperty_new_organizer(spec.organizer.c_str()));
-  std::string summary = spec.summary.empty()
-                            ? absl::StrCat("Availability for ", absl::StrJoin(spec.attendees, ", "))
-                            : spec.summary;
   icalcomponent_add_property(fb, icalproperty_new_summary(summary.c_str()));
   return obj;
 }
 
 std::string CalendarObject::Serialize() const {
-  if (root_ == nullptr) return "";
-  IcalString text(icalcomponent_as_ical_string_r(root_.get()));
-  return text ? std::string(text.get()) : std::string();
+  if (root_ == nullptr) return text_;
+  return SerializeWithZones(root_.get(), zones_);
 }
 
 icalcomponent* CalendarObject::Main() const {
-  if (root_ == nullptr) return nullptr;
+  icalcomponent* root = Tree();
+  if (root == nullptr) return nullptr;
   icalcomponent* first = nullptr;
-  for (icalcomponent* c : Components(root_.get(), ICAL_ANY_COMPONENT)) {
+  for (icalcomponent* c = icalcomponent_get_first_component(root, ICAL_ANY_COMPONENT); c != nullptr;
+       c = icalcomponent_get_next_component(root, ICAL_ANY_COMPONENT)) {
     if (!IsMainKind(icalcomponent_isa(c))) continue;
     if (first == nullptr) first = c;
     if (icalcomponent_get_first_property(c, ICAL_RECURRENCEID_PROPERTY) == nullptr) return c;
@@ -507,7 +713,7 @@ ComponentKind CalendarObject::kind() const {
 
 std::string CalendarObject::uid() const { return TextOf(Main(), ICAL_UID_PROPERTY); }
 
-std::string CalendarObject::method() const { return TextOf(root_.get(), ICAL_METHOD_PROPERTY); }
+std::string CalendarObject::method() const { return TextOf(Tree(), ICAL_METHOD_PROPERTY); }
 
 std::string CalendarObject::summary() const { return TextOf(Main(), ICAL_SUMMARY_PROPERTY); }
 
@@ -541,22 +747,8 @@ int CalendarObject::attendee_count() const {
 
 std::vector<std::string> CalendarObject::tzids() const {
   std::vector<std::string> out;
-  if (root_ == nullptr) return out;
-  std::vector<icalcomponent*> todo = {root_.get()};
-  while (!todo.empty()) {
-    icalcomponent* c = todo.back();
-    todo.pop_back();
-    for (icalproperty* p : Properties(c, ICAL_ANY_PROPERTY)) {
-      icalparameter* tz = icalproperty_get_first_parameter(p, ICAL_TZID_PARAMETER);
-      const char* name = tz == nullptr ? nullptr : icalparameter_get_tzid(tz);
-      if (name == nullptr || *name == '\0') continue;
-      bool seen = false;
-      for (const std::string& t : out) seen = seen || t == name;
-      if (!seen) out.emplace_back(name);
-    }
-    std::vector<icalcomponent*> subs = Components(c, ICAL_ANY_COMPONENT);
-    todo.insert(todo.end(), subs.rbegin(), subs.rend());
-  }
+  icalcomponent* root = Tree();
+  if (root != nullptr) AppendTzids(root, &out);
   return out;
 }
 
@@ -601,39 +793,32 @@ absl::Status CalendarObject::SetOrganizer(const CalendarUser& organizer) {
 }
 
 absl::Status CalendarObject::AddMissingTimezones() {
-  if (root_ == nullptr) return absl::FailedPreconditionError("empty calendar object");
+  icalcomponent* root = Tree();
+  if (root == nullptr) return absl::FailedPreconditionError("empty calendar object");
+  std::vector<std::string> used = tzids();
+  if (used.empty()) return absl::OkStatus();
   std::vector<std::string> present;
-  for (icalcomponent* tz : Components(root_.get(), ICAL_VTIMEZONE_COMPONENT)) {
+  for (icalcomponent* tz = icalcomponent_get_first_component(root, ICAL_VTIMEZONE_COMPONENT);
+       tz != nullptr; tz = icalcomponent_get_next_component(root, ICAL_VTIMEZONE_COMPONENT)) {
     present.push_back(TextOf(tz, ICAL_TZID_PROPERTY));
   }
-  std::vector<IcalComponentPtr> added;
-  for (const std::string& tzid : tzids()) {
-    bool have = false;
-    for (const std::string& p : present) have = have || p == tzid;
-    if (have) continue;
-    absl::StatusOr<IcalComponentPtr> zone = TimezoneComponent(tzid);
+  for (const CachedVtimezone* z : zones_) present.push_back(z->tzid);
+  for (const std::string& tzid : used) {
+    if (std::find(present.begin(), present.end(), tzid) != present.end()) continue;
+    absl::StatusOr<const CachedVtimezone*> zone = FindZone(tzid);
     if (!zone.ok()) return zone.status();
-    added.push_back(std::move(*zone));
+    // icalcomponent_add_component would put the VTIMEZONE before every other component, which
+    // is where Serialize() writes it.
+    zones_.push_back(*zone);
   }
-  if (added.empty()) return absl::OkStatus();
-  // VTIMEZONEs go before the components that use them: take those out and put them back.
-  std::vector<icalcomponent*> others;
-  for (icalcomponent* c : Components(root_.get(), ICAL_ANY_COMPONENT)) {
-    if (icalcomponent_isa(c) != ICAL_VTIMEZONE_COMPONENT) others.push_back(c);
-  }
-  for (icalcomponent* c : others) icalcomponent_remove_component(root_.get(), c);
-  for (IcalComponentPtr& z : added) icalcomponent_add_component(root_.get(), z.release());
-  for (icalcomponent* c : others) icalcomponent_add_component(root_.get(), c);
   return absl::OkStatus();
 }
 
 absl::StatusOr<std::string> VTimezoneCalendar(absl::string_view tzid) {
-  absl::StatusOr<IcalComponentPtr> zone = TimezoneComponent(tzid);
+  absl::StatusOr<const CachedVtimezone*> zone = FindZone(tzid);
   if (!zone.ok()) return zone.status();
   IcalComponentPtr root = NewVcalendar(kAppleProdId);
-  icalcomponent_add_component(root.get(), zone->release());
-  IcalString text(icalcomponent_as_ical_string_r(root.get()));
-  return text ? std::string(text.get()) : std::string();
+  return SerializeWithZones(root.get(), {*zone});
 }
 
 }  // namespace loadsim

@@ -7,9 +7,17 @@
 // (Inviter), and serialize back. Times given in a zone are written as local times with TZID
 // and the VTIMEZONE is included (compacted from libical's builtin zone to its current rules).
 //
+// Cost: the hot paths avoid most of libical's work while keeping its output byte for byte.
+// A VTIMEZONE added by AddMissingTimezones is not cloned into the tree: the object keeps a
+// pointer to the process-wide compacted zone and splices its serialization (made once per
+// TZID) where libical would have written the cloned component; raw() clones it in on demand.
+// A free-busy request is written directly as text (content lines folded and escaped as
+// libical does) and parsed into a libical tree only if something asks for the tree.
+//
 // Thread-safety: a CalendarObject is a plain value for one thread; even const methods move
-// libical's internal iterators, so do not share one object between threads. The builtin
-// timezone data is process-global inside libical; this module serializes every access to it.
+// libical's internal iterators (and build the lazy tree), so do not share one object between
+// threads. The builtin timezone data is process-global inside libical; this module serializes
+// every access to it. The cached zones are immutable once made and shared by all threads.
 #ifndef LOADSIM_WORKER_ICAL_H_
 #define LOADSIM_WORKER_ICAL_H_
 
@@ -25,6 +33,9 @@
 #include "absl/time/time.h"
 
 namespace loadsim {
+
+// A compacted builtin VTIMEZONE and its serialization (worker/ical.cc; immutable, immortal).
+struct CachedVtimezone;
 
 struct IcalComponentDeleter {
   void operator()(icalcomponent* c) const;
@@ -136,14 +147,26 @@ class CalendarObject {
   // them). NotFound for a zone libical does not know.
   absl::Status AddMissingTimezones();
 
-  // The libical tree (owned by this object), for anything not covered above.
-  icalcomponent* raw() const { return root_.get(); }
+  // The libical tree (owned by this object), for anything not covered above. Builds the
+  // complete tree first (free-busy text parsed, pending VTIMEZONEs cloned in), so callers may
+  // read and change it; Serialize() then writes the tree as it is.
+  icalcomponent* raw() const;
 
  private:
   explicit CalendarObject(IcalComponentPtr root);
+  // The tree, parsed from text_ first if this object is still only text (free-busy request);
+  // without the pending zones_. nullptr only for a moved-from object.
+  icalcomponent* Tree() const;
   icalcomponent* Main() const;
 
-  IcalComponentPtr root_;
+  // Lazily built from text_ (see Tree()); mutable because const accessors may build it.
+  mutable IcalComponentPtr root_;
+  // Non-empty only while root_ is null: the whole object as RFC 5545 text.
+  mutable std::string text_;
+  // VTIMEZONEs that belong to the VCALENDAR but are not cloned into root_ yet, in the order
+  // they were added. libical puts every added VTIMEZONE first among the children, so they
+  // serialize before all of root_'s children, the last added first.
+  mutable std::vector<const CachedVtimezone*> zones_;
   std::vector<std::string> parse_errors_;
 };
 

@@ -4,6 +4,8 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
@@ -28,6 +30,18 @@ EventSpec SimpleEvent() {
   e.start = Utc(2013, 10, 22, 15, 0);
   e.duration = absl::Minutes(45);
   return e;
+}
+
+FreeBusySpec SimpleFreeBusy() {
+  FreeBusySpec fb;
+  fb.uid = "A1B2C3D4-1111-2222-3333-444455556666";
+  fb.start = Utc(2013, 10, 22, 0, 0);
+  fb.end = fb.start + absl::Hours(24);
+  fb.stamp = Utc(2013, 10, 21, 12, 0);
+  fb.organizer = "mailto:user01@example.com";
+  fb.attendees = {"mailto:user01@example.com", "mailto:user02@example.com"};
+  fb.mask_uid = "0f1e2d3c-aaaa-bbbb-cccc-000000000001";
+  return fb;
 }
 
 // The content lines of a serialized object, unfolded.
@@ -190,13 +204,7 @@ TEST(ICalTest, TaskFollowsTheTaskerTemplate) {
 }
 
 TEST(ICalTest, FreeBusyRequest) {
-  FreeBusySpec fb;
-  fb.uid = "A1B2C3";
-  fb.start = Utc(2013, 10, 22, 0, 0);
-  fb.end = fb.start + absl::Hours(24);
-  fb.stamp = Utc(2013, 10, 21, 12, 0);
-  fb.organizer = "mailto:user01@example.com";
-  fb.attendees = {"mailto:user01@example.com", "mailto:user02@example.com"};
+  FreeBusySpec fb = SimpleFreeBusy();
   fb.mask_uid = "event-uid";
   absl::StatusOr<CalendarObject> obj = CalendarObject::NewFreeBusyRequest(fb);
   ASSERT_TRUE(obj.ok()) << obj.status();
@@ -324,6 +332,199 @@ TEST(ICalTest, VTimezoneCalendarForTheCalendarTimezoneProperty) {
   absl::StatusOr<CalendarObject> parsed = CalendarObject::Parse(*ny);
   ASSERT_TRUE(parsed.ok());
   EXPECT_EQ(parsed->kind(), ComponentKind::kNone);
+}
+
+// libical's own serialization of the tree NewFreeBusyRequest built before it wrote text directly.
+std::string LibicalFreeBusy(const FreeBusySpec& spec) {
+  auto utc = [](absl::Time t) {
+    absl::CivilSecond cs = absl::ToCivilSecond(t, absl::UTCTimeZone());
+    icaltimetype v = icaltime_null_time();
+    v.year = static_cast<int>(cs.year());
+    v.month = cs.month();
+    v.day = cs.day();
+    v.hour = cs.hour();
+    v.minute = cs.minute();
+    v.second = cs.second();
+    v.zone = icaltimezone_get_utc_timezone();
+    return v;
+  };
+  icalcomponent* root = icalcomponent_new_vcalendar();
+  icalcomponent_add_property(root, icalproperty_new_calscale("GREGORIAN"));
+  icalcomponent_add_property(root, icalproperty_new_version("2.0"));
+  icalcomponent_add_property(root, icalproperty_new_method(ICAL_METHOD_REQUEST));
+  icalcomponent_add_property(root, icalproperty_new_prodid(spec.prodid.c_str()));
+  icalcomponent* fb = icalcomponent_new_vfreebusy();
+  icalcomponent_add_component(root, fb);
+  icalcomponent_add_property(fb, icalproperty_new_uid(spec.uid.c_str()));
+  icalcomponent_add_property(fb, icalproperty_new_dtstart(utc(spec.start)));
+  icalcomponent_add_property(fb, icalproperty_new_dtend(utc(spec.end)));
+  for (const std::string& a : spec.attendees) {
+    icalcomponent_add_property(fb, icalproperty_new_attendee(a.c_str()));
+  }
+  if (!spec.mask_uid.empty()) {
+    icalproperty* mask = icalproperty_new_x(spec.mask_uid.c_str());
+    icalproperty_set_x_name(mask, "X-CALENDARSERVER-MASK-UID");
+    icalcomponent_add_property(fb, mask);
+  }
+  icalcomponent_add_property(fb, icalproperty_new_dtstamp(utc(spec.stamp)));
+  icalcomponent_add_property(fb, icalproperty_new_organizer(spec.organizer.c_str()));
+  std::string summary = spec.summary.empty()
+                            ? absl::StrCat("Availability for ", absl::StrJoin(spec.attendees, ", "))
+                            : spec.summary;
+  icalcomponent_add_property(fb, icalproperty_new_summary(summary.c_str()));
+  char* text = icalcomponent_as_ical_string_r(root);
+  std::string out = text;
+  icalmemory_free_buffer(text);
+  icalcomponent_free(root);
+  return out;
+}
+
+void ExpectSameAsLibical(const FreeBusySpec& spec) {
+  absl::StatusOr<CalendarObject> obj = CalendarObject::NewFreeBusyRequest(spec);
+  ASSERT_TRUE(obj.ok()) << obj.status();
+  std::string ics = obj->Serialize();
+  EXPECT_EQ(ics, LibicalFreeBusy(spec)) << "summary '" << spec.summary << "'";
+  // libical reads the text back to the same request.
+  absl::StatusOr<CalendarObject> back = CalendarObject::Parse(ics);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_THAT(back->parse_errors(), IsEmpty());
+  // (libical's parser drops a value's trailing space, as in the default summary without
+  // attendees; summary() gives the value as libical escapes it.)
+  if (!spec.attendees.empty() || !spec.summary.empty()) {
+    EXPECT_EQ(back->Serialize(), ics);
+  }
+  EXPECT_EQ(back->uid(), spec.uid);
+  EXPECT_EQ(back->attendee_count(), static_cast<int>(spec.attendees.size()));
+  if (!spec.summary.empty() && spec.summary.find_first_of(",;\\\n") == std::string::npos) {
+    EXPECT_EQ(back->summary(), spec.summary);
+  }
+}
+
+TEST(ICalTest, FreeBusyTextIsByteIdenticalToLibicals) {
+  ExpectSameAsLibical(SimpleFreeBusy());
+  // Every line length around the 75-octet fold, with and without break characters.
+  for (int n = 40; n < 170; ++n) {
+    FreeBusySpec fb = SimpleFreeBusy();
+    fb.attendees[1] = absl::StrCat("mailto:", std::string(n, 'x'), "@example.com");
+    fb.mask_uid = std::string(n, 'm');
+    fb.summary = std::string(n, 's');
+    ExpectSameAsLibical(fb);
+    fb.summary = absl::StrCat(std::string(n / 2, 'a'), " b;c,d ", std::string(n / 3, 'e'));
+    ExpectSameAsLibical(fb);
+    fb.summary = "";  // the default, with ", " escaped
+    ExpectSameAsLibical(fb);
+    // Multi-byte UTF-8 must not be split (2- and 3-byte sequences at every offset).
+    std::string utf8;
+    for (int i = 0; i < n / 2; ++i) utf8 += (i % 3 == 0) ? "\xE6\x97\xA5" : "\xC3\xA4";
+    fb.summary = absl::StrCat(std::string(n % 4, 'z'), utf8);
+    ExpectSameAsLibical(fb);
+  }
+  // Values the direct writer leaves to libical.
+  for (const char* odd : {"quote \" here", "back\\slash", "new\nline", "tab\there"}) {
+    FreeBusySpec fb = SimpleFreeBusy();
+    fb.summary = odd;
+    ExpectSameAsLibical(fb);
+  }
+  FreeBusySpec spaced = SimpleFreeBusy();
+  spaced.attendees[1] = "mailto:a b@example.com";
+  spaced.mask_uid = "uid,with;separators";
+  ExpectSameAsLibical(spaced);
+  FreeBusySpec no_mask = SimpleFreeBusy();
+  no_mask.mask_uid.clear();
+  no_mask.attendees.clear();
+  ExpectSameAsLibical(no_mask);
+}
+
+TEST(ICalTest, FreeBusyRequestIsATreeWhenAsked) {
+  absl::StatusOr<CalendarObject> obj = CalendarObject::NewFreeBusyRequest(SimpleFreeBusy());
+  ASSERT_TRUE(obj.ok());
+  std::string ics = obj->Serialize();
+  CalendarObject copy = *obj;
+  EXPECT_EQ(copy.Serialize(), ics);
+  ASSERT_NE(obj->raw(), nullptr);
+  EXPECT_EQ(icalcomponent_isa(obj->raw()), ICAL_VCALENDAR_COMPONENT);
+  EXPECT_EQ(obj->Serialize(), ics);  // now written by libical from the parsed tree
+  ASSERT_TRUE(copy.AddAttendee(Invitee("mailto:user03@example.com", "User 03")).ok());
+  EXPECT_EQ(copy.attendee_count(), 3);
+  EXPECT_TRUE(HasLine(copy.Serialize(), "BEGIN:VFREEBUSY"));
+  EXPECT_NE(copy.Serialize(), ics);
+  EXPECT_EQ(obj->Serialize(), ics);  // the copy was independent
+}
+
+// libical's serialization of the object's complete tree (raw() clones pending zones in).
+std::string LibicalText(const CalendarObject& obj) {
+  char* text = icalcomponent_as_ical_string_r(obj.raw());
+  std::string out = text;
+  icalmemory_free_buffer(text);
+  return out;
+}
+
+TEST(ICalTest, CachedVtimezoneTextIsWhatLibicalWrites) {
+  for (const char* tz : {"America/Los_Angeles", "Europe/Berlin", "Asia/Tokyo", "Asia/Kolkata"}) {
+    for (int attendees : {0, 5}) {
+      EventSpec spec = SimpleEvent();
+      spec.tzid = tz;
+      spec.rrule = "FREQ=WEEKLY;COUNT=10";
+      if (attendees > 0) {
+        CalendarUser org;
+        org.address = "mailto:user01@example.com";
+        org.cn = "User 01";
+        spec.organizer = org;
+        for (int i = 0; i < attendees; ++i) {
+          spec.attendees.push_back(Invitee(absl::StrCat("mailto:u", i, "@example.com"), "U"));
+        }
+      }
+      absl::StatusOr<CalendarObject> ev = CalendarObject::NewEvent(spec);
+      ASSERT_TRUE(ev.ok()) << ev.status();
+      std::string spliced = ev->Serialize();
+      CalendarObject copy = *ev;
+      EXPECT_EQ(copy.Serialize(), spliced);
+      EXPECT_EQ(LibicalText(*ev), spliced) << tz;  // the zone cloned in, as before
+      EXPECT_EQ(ev->Serialize(), spliced);
+      ASSERT_TRUE(ev->AddMissingTimezones().ok());  // still idempotent once materialized
+      EXPECT_EQ(ev->Serialize(), spliced);
+      absl::StatusOr<CalendarObject> back = CalendarObject::Parse(spliced);
+      ASSERT_TRUE(back.ok());
+      EXPECT_THAT(back->parse_errors(), IsEmpty());
+      EXPECT_EQ(back->Serialize(), spliced);
+    }
+    absl::StatusOr<std::string> vtz = VTimezoneCalendar(tz);
+    ASSERT_TRUE(vtz.ok());
+    absl::StatusOr<CalendarObject> parsed = CalendarObject::Parse(*vtz);
+    ASSERT_TRUE(parsed.ok());
+    EXPECT_EQ(parsed->Serialize(), *vtz);
+  }
+}
+
+TEST(ICalTest, SeveralZonesInOneObject) {
+  absl::StatusOr<CalendarObject> obj = CalendarObject::Parse(
+      "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:z\r\nDTSTART;TZID=Asia/Tokyo:20131022T090000\r\n"
+      "DTEND;TZID=Europe/Berlin:20131022T090000\r\nEND:VEVENT\r\n"
+      "BEGIN:VTIMEZONE\r\nTZID:Europe/Berlin\r\nBEGIN:STANDARD\r\nDTSTART:19701025T030000\r\n"
+      "TZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n"
+      "BEGIN:VTODO\r\nUID:t\r\nDUE;TZID=America/New_York:20131022T090000\r\nEND:VTODO\r\n"
+      "END:VCALENDAR\r\n");
+  ASSERT_TRUE(obj.ok());
+  EXPECT_THAT(obj->tzids(), ElementsAre("Asia/Tokyo", "Europe/Berlin", "America/New_York"));
+  ASSERT_TRUE(obj->AddMissingTimezones().ok());
+  ASSERT_TRUE(obj->AddMissingTimezones().ok());
+  std::string ics = obj->Serialize();
+  std::vector<std::string> zones;
+  for (const std::string& l : Lines(ics)) {
+    if (absl::StartsWith(l, "TZID:")) zones.push_back(l);
+  }
+  // The order libical gives when the zones are added one by one: each new one first.
+  EXPECT_THAT(zones, ElementsAre("TZID:America/New_York", "TZID:Asia/Tokyo", "TZID:Europe/Berlin"));
+  EXPECT_LT(ics.rfind("END:VTIMEZONE"), ics.find("BEGIN:VEVENT"));
+  EXPECT_TRUE(HasLine(ics, "TZOFFSETFROM:+0200"));  // the object's own Berlin kept
+  CalendarObject copy = *obj;
+  EXPECT_EQ(copy.Serialize(), ics);
+  EXPECT_EQ(LibicalText(*obj), ics);
+  absl::StatusOr<CalendarObject> back = CalendarObject::Parse(ics);
+  ASSERT_TRUE(back.ok());
+  EXPECT_THAT(back->parse_errors(), IsEmpty());
+  ASSERT_TRUE(back->AddMissingTimezones().ok());
+  EXPECT_EQ(back->Serialize().size(), ics.size());  // nothing added twice
 }
 
 }  // namespace
