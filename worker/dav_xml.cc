@@ -34,6 +34,10 @@ absl::string_view PathOfUrl(absl::string_view url, size_t scheme_len) {
 }  // namespace
 
 std::string CanonicalNamespace(absl::string_view uri) {
+  return std::string(CanonicalNamespaceView(uri));
+}
+
+absl::string_view CanonicalNamespaceView(absl::string_view uri) {
   absl::string_view u = absl::StripAsciiWhitespace(uri);
   if (u == kDavNs) return kDavNs;
   absl::string_view bare = u;
@@ -45,7 +49,7 @@ std::string CanonicalNamespace(absl::string_view uri) {
   if (bare == "http://apple.com/ns/ical") return kAppleIcalNs;
   if (bare == "urn:ietf:params:xml:ns:carddav") return kCarddavNs;
   if (bare == "http://me.com/_namespace") return kMeNs;
-  return std::string(u);
+  return u;
 }
 
 std::string XmlEscape(absl::string_view text) {
@@ -78,18 +82,18 @@ std::string XmlEscape(absl::string_view text) {
 std::string PercentDecode(absl::string_view text) {
   std::string out;
   out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size()) {
-      int hi = HexValue(text[i + 1]);
-      int lo = HexValue(text[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        out.push_back(static_cast<char>(hi * 16 + lo));
-        i += 2;
-        continue;
-      }
-    }
-    out.push_back(text[i]);
+  size_t done = 0;  // text[0, done) is in out
+  for (size_t i = text.find('%'); i != absl::string_view::npos; i = text.find('%', i + 1)) {
+    if (i + 2 >= text.size()) break;
+    int hi = HexValue(text[i + 1]);
+    int lo = HexValue(text[i + 2]);
+    if (hi < 0 || lo < 0) continue;
+    out.append(text.data() + done, i - done);
+    out.push_back(static_cast<char>(hi * 16 + lo));
+    done = i + 3;
+    i += 2;
   }
+  out.append(text.data() + done, text.size() - done);
   return out;
 }
 

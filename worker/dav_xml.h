@@ -31,6 +31,8 @@ inline constexpr char kMeNs[] = "http://me.com/_namespace/";
 // Xandikos' misspelling "urn:ietf:params:xml:ns:carldav:" and with a trailing ':' or '/', the
 // CalendarServer and Apple namespaces with or without their trailing '/'. Others unchanged.
 std::string CanonicalNamespace(absl::string_view uri);
+// The same without a copy: one of the constants above, or a view of `uri` trimmed of whitespace.
+absl::string_view CanonicalNamespaceView(absl::string_view uri);
 
 // Escapes & < > (and " ' for attribute values) for XML character data.
 std::string XmlEscape(absl::string_view text);

@@ -257,18 +257,101 @@ TEST(MultistatusTest, ExpandPropertyNestedResponsesAndDefaultNamespaceSwitch) {
             "{http://calendarserver.org/ns/}calendar-proxy-write-for");
 }
 
-TEST(MultistatusTest, SeveralHrefsShareOneStatus) {
+// Namespaces are resolved per element from the declarations in scope: a prefix redeclared on
+// an inner element applies to it and its descendants only, a default namespace can be set and
+// reset with xmlns="" (no namespace, taken as DAV:), and of two declarations of one prefix on
+// one element the first counts.
+TEST(MultistatusTest, NamespaceScopesRedeclarationsAndDefaultReset) {
   const char* body =
-      "<D:multistatus xmlns:D=\"DAV:\"><D:response><D:href>/a/1.ics</D:href>"
-      "<D:href>/a/2.ics</D:href><D:status>HTTP/1.1 423 Locked</D:status></D:response>"
+      "<D:multistatus xmlns:D=\"DAV:\" xmlns:X=\"http://calendarserver.org/ns/\">"
+      "<D:response><D:href>/a/</D:href><D:propstat><D:prop>"
+      "<X:getctag xmlns:X=\"urn:ietf:params:xml:ns:caldav\">\"c\"</X:getctag>"
+      "<X:pushkey>pk</X:pushkey>"
+      "<D:resourcetype><D:collection/>"
+      "<D:calendar xmlns:D=\"urn:ietf:params:xml:ns:caldav\"/><D:principal/></D:resourcetype>"
+      "<getetag xmlns=\"http://calendarserver.org/ns/\">\"x\"</getetag>"
+      "<getcontenttype xmlns=\"http://calendarserver.org/ns/\">"
+      "<inner xmlns=\"\"/></getcontenttype>"
+      "<displayname xmlns=\"urn:other\" xmlns=\"urn:ignored\">n</displayname>"
+      "<Y:schedule-tag xmlns:Y=\"urn:ietf:params:xml:ns:caldav\" "
+      "xmlns:Y=\"http://calendarserver.org/ns/\">\"s\"</Y:schedule-tag>"
+      "</D:prop><D:status>HTTP/1.1 200 OK</D:status></D:propstat></D:response>"
+      "<D:response xmlns=\"urn:not-dav\"><D:href>/b/</D:href><D:propstat><D:prop>"
+      "<sync-token xmlns=\"\">t</sync-token><getetag>g</getetag></D:prop></D:propstat>"
+      "</D:response>"
+      "<response xmlns=\"urn:not-dav\"><D:href>/c/</D:href></response>"
       "</D:multistatus>";
   absl::StatusOr<Multistatus> ms = ParseMultistatus(body);
   ASSERT_TRUE(ms.ok()) << ms.status();
   ASSERT_EQ(ms->responses.size(), 2u);
+  const MultistatusResponse& a = ms->responses[0];
+  // X: means CalDAV on the getctag element only, CalendarServer again on its sibling.
+  EXPECT_FALSE(a.props.getctag.has_value());
+  EXPECT_EQ(a.PropertyStatus(kCaldavNs, "getctag"), 200);
+  EXPECT_EQ(*a.props.pushkey, "pk");
+  // D: redeclared on one child of resourcetype; its sibling is DAV: again.
+  EXPECT_TRUE(a.props.resourcetype->collection);
+  EXPECT_TRUE(a.props.resourcetype->calendar);
+  EXPECT_TRUE(a.props.resourcetype->principal);
+  EXPECT_THAT(a.props.resourcetype->others, IsEmpty());
+  EXPECT_FALSE(a.props.getetag.has_value());
+  EXPECT_NE(a.FindProperty(kCalendarServerNs, "getetag"), nullptr);
+  EXPECT_EQ(a.FindProperty(kCalendarServerNs, "getcontenttype")->name,
+            "{http://calendarserver.org/ns/}getcontenttype");
+  const DavProperty* name = a.FindProperty("urn:other", "displayname");
+  ASSERT_NE(name, nullptr);
+  EXPECT_EQ(name->text, "n");
+  EXPECT_EQ(a.FindProperty("urn:ignored", "displayname"), nullptr);
+  EXPECT_EQ(*a.props.schedule_tag, "\"s\"");
+  // A default namespace set on a response and reset with xmlns="" (no namespace: DAV:) on one
+  // property; a response element in another namespace is no DAV:response.
+  EXPECT_EQ(ms->responses[1].href, "/b/");
+  EXPECT_EQ(*ms->responses[1].props.sync_token, "t");
+  EXPECT_FALSE(ms->responses[1].props.getetag.has_value());
+  EXPECT_NE(ms->responses[1].FindProperty("urn:not-dav", "getetag"), nullptr);
+  EXPECT_EQ(ms->responses[1].PropertyStatus(kDavNs, "sync-token"), 200);
+  EXPECT_EQ(ms->responses[1].FindProperty(kDavNs, "sync-toke"), nullptr);
+  EXPECT_EQ(ms->responses[1].FindProperty("DAV", "sync-token"), nullptr);
+}
+
+// Text split over several PCDATA and CDATA children is concatenated, hrefs included.
+TEST(MultistatusTest, TextInSeveralPieces) {
+  const char* body =
+      "<multistatus xmlns=\"DAV:\"><response><href>/a<!-- c -->/b%20<![CDATA[c]]></href>"
+      "<propstat><prop><getetag> \"e<![CDATA[1]]>\" </getetag>"
+      "<displayname>a<?pi x?>b<![CDATA[]]>c</displayname></prop></propstat></response>"
+      "</multistatus>";
+  absl::StatusOr<Multistatus> ms = ParseMultistatus(body);
+  ASSERT_TRUE(ms.ok()) << ms.status();
+  ASSERT_EQ(ms->responses.size(), 1u);
+  EXPECT_EQ(ms->responses[0].raw_href, "/a/b%20c");
+  EXPECT_EQ(ms->responses[0].href, "/a/b c");
+  EXPECT_EQ(*ms->responses[0].props.getetag, "\"e1\"");
+  EXPECT_EQ(*ms->responses[0].props.displayname, "abc");
+  EXPECT_EQ(ms->responses[0].properties[0].text, " \"e1\" ");
+}
+
+TEST(MultistatusTest, SeveralHrefsShareOneStatus) {
+  const char* body =
+      "<D:multistatus xmlns:D=\"DAV:\"><D:response><D:href>/a/1.ics</D:href>"
+      "<D:href>/a/2.ics</D:href><D:status>HTTP/1.1 423 Locked</D:status></D:response>"
+      "<D:response><D:propstat><D:prop><D:getetag>\"g\"</D:getetag></D:prop></D:propstat>"
+      "<D:href>/b/1.ics</D:href><D:href>/b/2.ics</D:href><D:href>/b/3.ics</D:href>"
+      "</D:response></D:multistatus>";
+  absl::StatusOr<Multistatus> ms = ParseMultistatus(body);
+  ASSERT_TRUE(ms.ok()) << ms.status();
+  ASSERT_EQ(ms->responses.size(), 5u);
   EXPECT_EQ(ms->responses[0].href, "/a/1.ics");
   EXPECT_EQ(ms->responses[1].href, "/a/2.ics");
   EXPECT_EQ(ms->responses[0].status, 423);
   EXPECT_EQ(ms->responses[1].status, 423);
+  for (size_t i = 2; i < 5; ++i) {
+    EXPECT_EQ(ms->responses[i].href, "/b/" + std::to_string(i - 1) + ".ics");
+    EXPECT_EQ(ms->responses[i].raw_href, ms->responses[i].href);
+    EXPECT_EQ(*ms->responses[i].props.getetag, "\"g\"");
+    ASSERT_EQ(ms->responses[i].properties.size(), 1u);
+    EXPECT_EQ(ms->responses[i].status, 0);
+  }
 }
 
 TEST(MultistatusTest, ToleratesMissingNamespacesAndStatuses) {
