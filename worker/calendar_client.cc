@@ -621,7 +621,7 @@ void CalendarClient::AddEvent(absl::string_view calendar, CalendarObject object,
 
 void CalendarClient::PutNew(absl::string_view calendar, CalendarObject object, bool invite,
                             ActionDone done) {
-  if (stopped_) return done(false, "stopped");
+  if (stopped_) return done(false, kStoppedReason);
   absl::Status tz = object.AddMissingTimezones();
   if (!tz.ok()) return done(false, std::string(tz.message()));
   std::string cal_href = WithTrailingSlash(calendar);
@@ -648,7 +648,7 @@ void CalendarClient::PutNew(absl::string_view calendar, CalendarObject object, b
 
 void CalendarClient::DeleteEvent(absl::string_view href, ActionDone done,
                                  std::vector<int> also_expected) {
-  if (stopped_) return done(false, "stopped");
+  if (stopped_) return done(false, kStoppedReason);
   for (auto& [chref, cal] : calendars_) {
     for (auto it = cal.items.begin(); it != cal.items.end();) {
       it = SameHref(it->first, href) ? cal.items.erase(it) : std::next(it);
@@ -664,7 +664,7 @@ void CalendarClient::DeleteEvent(absl::string_view href, ActionDone done,
 
 void CalendarClient::AddInvite(absl::string_view calendar, CalendarObject object,
                                ActionDone done) {
-  if (stopped_) return done(false, "stopped");
+  if (stopped_) return done(false, kStoppedReason);
   std::vector<std::string> invitees;
   std::string self = address();
   for (const CalendarUser& a : object.attendees()) {
@@ -685,6 +685,12 @@ void CalendarClient::LookUpAttendees(std::vector<std::string> addresses,
     queue->assign(addresses.begin(), addresses.end());
   }
   Lookups(queue, StartDay(event), event.uid(), std::move(done));
+}
+
+void CalendarClient::RecordOperation(absl::string_view label, int64_t latency_ns, bool ok,
+                                     const std::string& reason) const {
+  if (!ok && stopped_ && reason == kStoppedReason) return;
+  recorder_->Record(label, latency_ns, ok, reason);
 }
 
 void CalendarClient::Lookups(std::shared_ptr<std::deque<std::string>> attendees, absl::Time day,
@@ -729,7 +735,7 @@ void CalendarClient::UpdateOrganizer(absl::string_view href, const CalendarObjec
 }
 
 void CalendarClient::PutUpdate(std::string href, CaldavRequest request, StatusDone done) {
-  if (stopped_) return done(false, 0, "stopped");
+  if (stopped_) return done(false, 0, kStoppedReason);
   Send(std::move(request), [this, href, done](CaldavResult& r) {
     if (r.ok() && r.status() != 412 && !r.etag().empty()) {
       // The server kept the body as sent: the cache is current (else the next sync fetches it).
@@ -745,7 +751,7 @@ void CalendarClient::PutUpdate(std::string href, CaldavRequest request, StatusDo
 void CalendarClient::GetEvent(absl::string_view href, FetchDone done) {
   FetchedItem fetched;
   if (stopped_) {
-    fetched.reason = "stopped";
+    fetched.reason = kStoppedReason;
     return done(fetched);
   }
   std::string item_href = InternalHref(href);

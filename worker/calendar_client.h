@@ -65,6 +65,9 @@
 
 namespace loadsim {
 
+// The reason of a step refused because the client is stopped.
+inline constexpr char kStoppedReason[] = "stopped";
+
 struct CalendarClientOptions {
   const SoftwareTraits* traits = nullptr;  // required
   std::string root;                        // server base URL, e.g. "http://127.0.0.1:8008"
@@ -190,6 +193,11 @@ class CalendarClient {
 
   EventLoop* loop() const { return loop_; }
   Recorder* recorder() const { return recorder_; }
+  // Records an operation of a profile (create, invite, accept, ...). An operation that failed
+  // only because the client was stopped (reason kStoppedReason: the run ended or the populus
+  // factor switched the user off) is not recorded: the simulator ended it, not the server.
+  void RecordOperation(absl::string_view label, int64_t latency_ns, bool ok,
+                       const std::string& reason) const;
   RandomStream& rng() { return rng_; }
 
   // --- Actions for profiles (spec 3.5) ---

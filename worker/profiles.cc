@@ -69,11 +69,10 @@ void Profile::Schedule(int64_t due_ns) {
 void Profile::PutNew(const CachedCalendar& calendar, absl::StatusOr<CalendarObject> object,
                      int64_t due_ns) {
   std::weak_ptr<bool> alive = alive_;
-  Recorder* recorder = client_->recorder();
-  EventLoop* loop = client_->loop();
-  auto done = [alive, recorder, loop, due_ns](bool ok, const std::string& reason) {
+  CalendarClient* client = client_;
+  auto done = [alive, client, due_ns](bool ok, const std::string& reason) {
     if (alive.expired()) return;
-    recorder->Record("create", loop->UpdateNow() - due_ns, ok, reason);
+    client->RecordOperation("create", client->loop()->UpdateNow() - due_ns, ok, reason);
   };
   if (!object.ok()) return done(false, std::string(object.status().message()));
   client_->AddEvent(calendar.href, *std::move(object), std::move(done));

@@ -147,7 +147,7 @@ void InvitationLoop::Send(int64_t due_ns) {
 }
 
 void InvitationLoop::RecordInvite(int64_t due_ns, bool ok, const std::string& reason) {
-  client_->recorder()->Record("invite", NowNs(client_) - due_ns, ok, reason);
+  client_->RecordOperation("invite", NowNs(client_) - due_ns, ok, reason);
 }
 
 CalendarUser InvitationLoop::Self(absl::string_view partstat) const {
@@ -488,7 +488,7 @@ bool Accepter::AcceptPending(const std::string& uid) const {
 void Accepter::Finish(const std::string& href, const char* label, int64_t due_ns, bool ok,
                       const std::string& reason) {
   pending_.erase(href);
-  client_->recorder()->Record(label, NowNs(client_) - due_ns, ok, reason);
+  client_->RecordOperation(label, NowNs(client_) - due_ns, ok, reason);
 }
 
 std::string Accepter::FindByUid(const std::string& uid, bool inbox) const {

@@ -13,7 +13,9 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/servers/radicale_server.h"
+#include "tests/servers/spawned_process.h"
 #include "worker/caldav_client.h"
+#include "worker/http1_client.h"
 #include "worker/profiles.h"
 #include "worker/standalone.h"
 
@@ -334,6 +336,32 @@ std::string Slurp(const std::filesystem::path& path) {
 // The project's configs/config.plist and clients.plist, shortened (2 groups of 2 users, polls
 // every 2 s, an event and a task per second each) against a Radicale; RealisticInviter and
 // Accepter disabled (not implemented yet).
+// Operations the stop cut short are not server failures; real failures still count after it.
+TEST(CalendarClientOperationsTest, FailuresCausedByTheStopAreNotRecorded) {
+  std::unique_ptr<EventLoop> loop = *EventLoop::Create();
+  Recorder recorder;
+  CalendarClientOptions o;
+  o.traits = &TraitsOf(ClientSoftware::kOsX10_7);
+  o.root = absl::StrCat("http://127.0.0.1:", testing::FreePort(), "/");
+  o.principal_path_template = "/%s/";
+  o.uid = "user01";
+  o.seed = 1;
+  absl::StatusOr<std::unique_ptr<CalendarClient>> client = CalendarClient::Create(
+      std::move(o), loop.get(), std::make_unique<Http1Pool>(loop.get(), ConnectionLimits{}),
+      &recorder);
+  ASSERT_TRUE(client.ok()) << client.status();
+  (*client)->RecordOperation("invite", 1000, false, kStoppedReason);  // not stopped: counted
+  (*client)->Stop();
+  (*client)->RecordOperation("invite", 1000, false, kStoppedReason);  // cut by the stop
+  (*client)->RecordOperation("invite", 1000, false, "HTTP 500");
+  (*client)->RecordOperation("invite", 1000, true, "");
+  const LabelRecorder& invite = recorder.current().at("invite");
+  EXPECT_EQ(invite.count(), 3u);
+  EXPECT_EQ(invite.failures(), 2u);
+  EXPECT_EQ(invite.failure_reasons().at(kStoppedReason), 1u);
+  EXPECT_EQ(invite.failure_reasons().at("HTTP 500"), 1u);
+}
+
 TEST(CalendarStandaloneTest, ProjectConfigShapeRunsWithoutClientFailures) {
   namespace fs = std::filesystem;
   testing::RadicaleServer radicale;
