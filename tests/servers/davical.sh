@@ -12,8 +12,9 @@
 #   tests/servers/davical.sh psql DIR ARGS...       psql on the cluster's davical database
 # Every user has a principal allowed to schedule (read-free-busy + schedule-deliver), a
 # scheduling inbox /caldav.php/<user>/.in/, an outbox .out/ and a VEVENT calendar calendar/.
-# DAViCal reads its configuration only from /etc/davical/config.php: this script writes it
-# (needs root once; identical content every time) and points libpq at the cluster through
+# DAViCal reads /etc/davical/<SERVER_NAME>-conf.php before the config.php the Debian package
+# ships; php -S serves as 127.0.0.1, so this script writes /etc/davical/127.0.0.1-conf.php
+# (needs root once; identical content every time; the package's config.php is left alone) and points libpq at the cluster through
 # PGHOST/PGPORT, so several clusters can run side by side. As root, PostgreSQL runs as the
 # postgres user (initdb refuses root). Start-up takes about 3 s (initdb without fsync,
 # create-database.sh, one SQL script, php -S).
@@ -32,7 +33,7 @@ case "$dir" in /*) ;; *) die "DIR must be an absolute path: $dir" ;; esac
 pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 htdocs=/usr/share/davical/htdocs
 router=$(cd "$(dirname "$0")" && pwd)/davical_router.php
-config=/etc/davical/config.php
+config=/etc/davical/127.0.0.1-conf.php
 marker='// loadsim davical.sh'
 
 export PGHOST=$dir/sock PGPORT=5432 PGUSER=postgres
