@@ -578,8 +578,10 @@ CaldavRequest RequestBuilder::Get(absl::string_view href) const {
   return Base("GET", href, "GET{event}", {200});
 }
 
-CaldavRequest RequestBuilder::Delete(absl::string_view href) const {
-  return Base("DELETE", href, "DELETE{event}", {204, 200});
+CaldavRequest RequestBuilder::Delete(absl::string_view href, absl::string_view if_match) const {
+  CaldavRequest r = Base("DELETE", href, "DELETE{event}", {204, 200});
+  if (!if_match.empty()) r.http.headers.push_back(absl::StrCat("If-Match: ", if_match));
+  return r;
 }
 
 CaldavRequest RequestBuilder::MakeCalendar(absl::string_view href, absl::string_view component,

@@ -211,6 +211,11 @@ class CalendarClient {
   // statuses counted as success (the Accepter's cancel accepts 404: the server may have
   // removed the attendee's copy itself).
   void DeleteEvent(absl::string_view href, ActionDone done, std::vector<int> also_expected = {});
+  // The Accepter's DELETE{event} of a handled inbox message: If-Match its `etag` (when not
+  // empty), so that a newer message the server wrote at the same href is not deleted unseen
+  // (DAViCal names every message of one event <uid>.ics). A 412 is a success: the newer
+  // message stays and is reported by the next poll.
+  void DeleteInboxItem(absl::string_view href, absl::string_view etag, ActionDone done);
 
   // --- Scheduling actions (spec 3.5) ---
   // The organizer's new invitation: attendee lookups (OS X softwares, when the server has a
@@ -256,6 +261,8 @@ class CalendarClient {
   // unusable ("" if it is fine); the request then counts as failed (kMalformed, that reason).
   using Check = std::function<std::string(const CaldavResult&)>;
   void Send(CaldavRequest request, std::function<void(CaldavResult&)> done, Check check = nullptr);
+  // Removes every cached item at `href` (in any calendar or inbox).
+  void ForgetItem(absl::string_view href);
 
   void RunStartup();
   void Discover(Step done);

@@ -383,6 +383,7 @@ void Accepter::Stop() {
   accepter_stopped_ = true;
   if (observer_ != 0) client_->RemoveItemObserver(observer_);
   observer_ = 0;
+  deferred_.clear();
   // Scheduled work is dropped; work already running finishes and is recorded.
   for (auto it = pending_.begin(); it != pending_.end();) {
     if (it->second.timer != 0) {
@@ -408,23 +409,20 @@ void Accepter::OnItem(const CalendarClient::ItemChange& change) {
   if (accepter_stopped_) return;
   auto it = pending_.find(change.href);
   if (change.calendar.inbox) {
-    if (it != pending_.end()) return;
-    std::string method = absl::AsciiStrToUpper(change.object.method());
-    Pending p;
-    p.uid = change.object.uid();
-    if (method == "REPLY") {
-      p.work = Work::kReplyDone;
-      Schedule(change.href, std::move(p), 0);
-    } else if (method == "CANCEL") {
-      p.work = Work::kCancel;
-      Schedule(change.href, std::move(p), delay_.Sample(rng_));
-    } else if (method == "REQUEST" && !AcceptPending(p.uid) && !FindByUid(p.uid, false).empty()) {
-      // An update of an invitation whose copy is here and not waiting for an answer (the
-      // server re-delivers one to every attendee when one of them replies): processed, so
-      // it leaves the inbox. New invitations are answered through the calendar copy.
-      p.work = Work::kDiscard;
-      Schedule(change.href, std::move(p), 0);
+    InboxMessage message{absl::AsciiStrToUpper(change.object.method()), change.object.uid(),
+                         change.etag};
+    if (it != pending_.end()) {
+      if (it->second.etag == change.etag) return;  // the message being handled
+      if (it->second.timer == 0) {
+        // The work on the older message is running: this one waits for it (the older
+        // message's DELETE is conditional and leaves this one in place).
+        deferred_[change.href] = std::move(message);
+        return;
+      }
+      client_->loop()->CancelTimer(it->second.timer);  // not started: the newer one replaces it
+      pending_.erase(it);
     }
+    OnInboxMessage(change.href, std::move(message));
     return;
   }
   if (it != pending_.end()) {
@@ -444,6 +442,26 @@ void Accepter::OnItem(const CalendarClient::ItemChange& change) {
   p.etag = change.etag;
   p.schedule_tag = change.schedule_tag;
   Schedule(change.href, std::move(p), delay_.Sample(rng_));
+}
+
+void Accepter::OnInboxMessage(const std::string& href, InboxMessage message) {
+  Pending p;
+  p.uid = std::move(message.uid);
+  p.etag = std::move(message.etag);
+  if (message.method == "REPLY") {
+    p.work = Work::kReplyDone;
+    Schedule(href, std::move(p), 0);
+  } else if (message.method == "CANCEL") {
+    p.work = Work::kCancel;
+    Schedule(href, std::move(p), delay_.Sample(rng_));
+  } else if (message.method == "REQUEST" && !AcceptPending(p.uid) &&
+             !FindByUid(p.uid, false).empty()) {
+    // An update of an invitation whose copy is here and not waiting for an answer (the
+    // server re-delivers one to every attendee when one of them replies): processed, so
+    // it leaves the inbox. New invitations are answered through the calendar copy.
+    p.work = Work::kDiscard;
+    Schedule(href, std::move(p), 0);
+  }
 }
 
 void Accepter::Schedule(const std::string& href, Pending pending, double delay_s) {
@@ -470,9 +488,10 @@ void Accepter::Run(const std::string& href, int64_t due_ns) {
     case Work::kDiscard: {
       std::weak_ptr<bool> alive = accepter_alive_;
       // No operation of its own: the DELETE{event} request is counted, failures included.
-      client_->DeleteEvent(href, [this, alive, href](bool, const std::string&) {
-        if (!alive.expired()) pending_.erase(href);
-      });
+      client_->DeleteInboxItem(href, pending_[href].etag,
+                               [this, alive, href](bool, const std::string&) {
+                                 if (!alive.expired()) Done(href);
+                               });
       return;
     }
   }
@@ -487,16 +506,27 @@ bool Accepter::AcceptPending(const std::string& uid) const {
 
 void Accepter::Finish(const std::string& href, const char* label, int64_t due_ns, bool ok,
                       const std::string& reason) {
-  pending_.erase(href);
   client_->RecordOperation(label, NowNs(client_) - due_ns, ok, reason);
+  Done(href);
 }
 
-std::string Accepter::FindByUid(const std::string& uid, bool inbox) const {
+void Accepter::Done(const std::string& href) {
+  pending_.erase(href);
+  auto next = deferred_.find(href);
+  if (next == deferred_.end()) return;
+  InboxMessage message = std::move(next->second);
+  deferred_.erase(next);
+  if (!accepter_stopped_) OnInboxMessage(href, std::move(message));
+}
+
+std::string Accepter::FindByUid(const std::string& uid, bool inbox, std::string* etag) const {
   if (uid.empty()) return "";
   for (const auto& [chref, cal] : client_->calendars()) {
     if (cal.inbox != inbox) continue;
     for (const auto& [href, item] : cal.items) {
-      if (item.uid == uid) return href;
+      if (item.uid != uid) continue;
+      if (etag != nullptr) *etag = item.etag;
+      return href;
     }
   }
   return "";
@@ -538,21 +568,24 @@ void Accepter::Accept(const std::string& href, int64_t due_ns, int attempt) {
     }
     // As the original: re-read the event in the background (it refreshes the cache).
     client_->GetEvent(href, [](CalendarClient::FetchedItem&) {});
-    std::string request = FindByUid(pending_[href].uid, /*inbox=*/true);
+    std::string etag;
+    std::string request = FindByUid(pending_[href].uid, /*inbox=*/true, &etag);
     if (request.empty()) return Finish(href, "accept", due_ns, true, "");
-    client_->DeleteEvent(request, [this, alive, href, due_ns](bool ok, const std::string& why) {
-      if (alive.expired()) return;
-      Finish(href, "accept", due_ns, ok, ok ? "" : absl::StrCat("inbox DELETE: ", why));
-    });
+    client_->DeleteInboxItem(
+        request, etag, [this, alive, href, due_ns](bool ok, const std::string& why) {
+          if (alive.expired()) return;
+          Finish(href, "accept", due_ns, ok, ok ? "" : absl::StrCat("inbox DELETE: ", why));
+        });
   });
 }
 
 void Accepter::ReplyDone(const std::string& href, int64_t due_ns) {
   std::weak_ptr<bool> alive = accepter_alive_;
-  client_->DeleteEvent(href, [this, alive, href, due_ns](bool ok, const std::string& why) {
-    if (alive.expired()) return;
-    Finish(href, "reply done", due_ns, ok, why);
-  });
+  client_->DeleteInboxItem(href, pending_[href].etag,
+                           [this, alive, href, due_ns](bool ok, const std::string& why) {
+                             if (alive.expired()) return;
+                             Finish(href, "reply done", due_ns, ok, why);
+                           });
 }
 
 void Accepter::Cancel(const std::string& href, int64_t due_ns) {
@@ -567,20 +600,21 @@ void Accepter::Cancel(const std::string& href, int64_t due_ns) {
     }
   }
   std::weak_ptr<bool> alive = accepter_alive_;
-  client_->DeleteEvent(href, [this, alive, href, uid, due_ns](bool ok, const std::string& why) {
-    if (alive.expired()) return;
-    if (!ok) return Finish(href, "cancelled", due_ns, false, why);
-    std::string copy = FindByUid(uid, /*inbox=*/false);
-    if (copy.empty()) return Finish(href, "cancelled", due_ns, true, "");
-    // The server may have removed the attendee's copy itself (DAViCal does): 404 is fine.
-    client_->DeleteEvent(
-        copy,
-        [this, alive, href, due_ns](bool ok, const std::string& why) {
-          if (alive.expired()) return;
-          Finish(href, "cancelled", due_ns, ok, ok ? "" : absl::StrCat("copy DELETE: ", why));
-        },
-        {404});
-  });
+  client_->DeleteInboxItem(
+      href, pending_[href].etag, [this, alive, href, uid, due_ns](bool ok, const std::string& why) {
+        if (alive.expired()) return;
+        if (!ok) return Finish(href, "cancelled", due_ns, false, why);
+        std::string copy = FindByUid(uid, /*inbox=*/false);
+        if (copy.empty()) return Finish(href, "cancelled", due_ns, true, "");
+        // The server may have removed the attendee's copy itself (DAViCal does): 404 is fine.
+        client_->DeleteEvent(copy,
+                             [this, alive, href, due_ns](bool ok, const std::string& why) {
+                               if (alive.expired()) return;
+                               Finish(href, "cancelled", due_ns, ok,
+                                      ok ? "" : absl::StrCat("copy DELETE: ", why));
+                             },
+                             {404});
+      });
 }
 
 absl::StatusOr<std::unique_ptr<Profile>> CreateSchedulingProfile(const v1::ProfileSpec& spec,

@@ -163,8 +163,9 @@ class Accepter : public Profile {
   void Stop() override;
   void Replan() override {}
 
-  // Items being handled (an accept, reply or cancel is scheduled or running).
-  size_t pending() const { return pending_.size(); }
+  // Items being handled (an accept, reply or cancel is scheduled or running, or an inbox
+  // message waits for the work on its href to end).
+  size_t pending() const { return pending_.size() + deferred_.size(); }
 
  protected:
   bool Tick(int64_t) override { return false; }  // event-driven: no timer loop
@@ -176,13 +177,21 @@ class Accepter : public Profile {
     EventLoop::TimerId timer = 0;
     std::string uid;
     std::optional<CalendarObject> object;  // accept: the newest copy seen
-    std::string etag;
+    std::string etag;                      // of the calendar copy (accept) or of the inbox message
     std::string schedule_tag;
+  };
+  // An inbox message, as far as its handling needs it.
+  struct InboxMessage {
+    std::string method;  // upper-cased METHOD
+    std::string uid;
+    std::string etag;
   };
   static constexpr int kMaxPreconditionRetries = 3;
 
   Accepter(CalendarClient* client, uint64_t seed, NumberSampler delay);
   void OnItem(const CalendarClient::ItemChange& change);
+  // Schedules the work for a new message at `href` in the inbox (none for some requests).
+  void OnInboxMessage(const std::string& href, InboxMessage message);
   // True if the main component has this client as ATTENDEE with PARTSTAT=NEEDS-ACTION.
   bool NeedsAction(const CalendarObject& object) const;
   void Schedule(const std::string& href, Pending pending, double delay_s);
@@ -193,14 +202,20 @@ class Accepter : public Profile {
   // Ends the work on `href`, recording `label`.
   void Finish(const std::string& href, const char* label, int64_t due_ns, bool ok,
               const std::string& reason);
+  // Forgets the work on `href`; a message that arrived at `href` meanwhile is handled now.
+  void Done(const std::string& href);
   bool AcceptPending(const std::string& uid) const;
-  // The first cached item with `uid` in an inbox (`inbox`) or a calendar; "" if none.
-  std::string FindByUid(const std::string& uid, bool inbox) const;
+  // The first cached item with `uid` in an inbox (`inbox`) or a calendar, and its ETag in
+  // `etag` when given; "" if none.
+  std::string FindByUid(const std::string& uid, bool inbox, std::string* etag = nullptr) const;
 
   NumberSampler delay_;
   bool accepter_stopped_ = true;
   int observer_ = 0;
   std::map<std::string, Pending> pending_;  // by item href
+  // Inbox messages written at an href whose work was running when they were seen (DAViCal
+  // writes every message of one event at <uid>.ics: a CANCEL can replace a REQUEST there).
+  std::map<std::string, InboxMessage> deferred_;
   std::shared_ptr<bool> accepter_alive_;
 };
 

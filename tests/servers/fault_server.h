@@ -1,8 +1,8 @@
 // FaultServer: an HTTP/1.1 server on 127.0.0.1 for tests that forwards every request to a real
-// server (Radicale in the tests) and spoils the responses of chosen requests: a 500 instead of
-// the answer (the request is not forwarded), a connection dropped in the middle of the
-// response body, an answer held back for a while, a body cut in half (malformed XML), or
-// calendar data that is not iCalendar.
+// server (Radicale or DAViCal in the tests) and spoils chosen requests: a 500 instead of the
+// answer (the request is not forwarded), a connection dropped in the middle of the response
+// body, an answer held back for a while, a request held back before it is forwarded, a body cut
+// in half (malformed XML), or calendar data that is not iCalendar.
 //
 // Requests are read per RFC 9112: request line, header fields, a body framed by
 // Transfer-Encoding: chunked or Content-Length; persistent connections unless the client sends
@@ -28,8 +28,9 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
-#include <cstdlib>
 #include <chrono>
+#include <condition_variable>
+#include <cstdlib>
 #include <functional>
 #include <map>
 #include <memory>
@@ -44,11 +45,12 @@ namespace loadsim::testing {
 class FaultServer {
  public:
   enum class Fault {
-    kStatus500,         // answer 500 without forwarding
-    kDropMidResponse,   // forward, send the headers and half the body, close
-    kSlow,              // hold the forwarded answer back for delay_ms
-    kMalformedXml,      // forward, cut the body in half (framing stays correct)
+    kStatus500,           // answer 500 without forwarding
+    kDropMidResponse,     // forward, send the headers and half the body, close
+    kSlow,                // hold the forwarded answer back for delay_ms
+    kMalformedXml,        // forward, cut the body in half (framing stays correct)
     kMalformedICalendar,  // forward, replace every VCALENDAR in the body by non-iCalendar text
+    kHoldRequest,         // hold the request back until ReleaseHeld() or delay_ms, then forward it
   };
   struct Rule {
     std::string method;         // "" = any
@@ -103,6 +105,7 @@ class FaultServer {
 
   void Stop() {
     stop_ = true;
+    ReleaseHeld();
     if (acceptor_.joinable()) acceptor_.join();
     std::vector<std::thread> threads;
     {
@@ -118,6 +121,14 @@ class FaultServer {
   void AddRule(Rule rule) {
     std::lock_guard<std::mutex> lock(mu_);
     rules_.push_back(std::move(rule));
+  }
+  // Lets every request held by kHoldRequest (now or later) go on to the upstream server.
+  void ReleaseHeld() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      released_ = true;
+    }
+    held_.notify_all();
   }
   void ClearRules() {
     std::lock_guard<std::mutex> lock(mu_);
@@ -377,6 +388,10 @@ class FaultServer {
       resp.headers.emplace_back("Content-Type", "text/plain");
       return SendAll(fd, Head(resp, resp.body.size()) + resp.body);
     }
+    if (faulty && rule.fault == Fault::kHoldRequest) {
+      std::unique_lock<std::mutex> lock(mu_);
+      held_.wait_for(lock, std::chrono::milliseconds(rule.delay_ms), [this] { return released_; });
+    }
     if (!Forward(req, &resp)) {
       resp = Response{};
       resp.status = 502;
@@ -412,6 +427,7 @@ class FaultServer {
           }
           break;
         case Fault::kStatus500:
+        case Fault::kHoldRequest:
           break;
       }
     }
@@ -426,6 +442,8 @@ class FaultServer {
   std::atomic<int> faults_{0};
   std::thread acceptor_;
   mutable std::mutex mu_;
+  std::condition_variable held_;
+  bool released_ = false;             // guarded by mu_
   std::vector<Rule> rules_;           // guarded by mu_
   Filter filter_;                     // guarded by mu_
   std::vector<int> open_;             // guarded by mu_

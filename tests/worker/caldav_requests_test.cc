@@ -425,6 +425,9 @@ TEST_F(CaldavRequestsTest, GetDeleteOptions) {
   EXPECT_EQ(d.label, "DELETE{event}");
   EXPECT_THAT(d.expected, ElementsAre(204, 200));
   EXPECT_EQ(HeaderValue(d, "If-Match"), "<none>");
+  CaldavRequest conditional = ios_.Delete("/h/.in/a.ics", "\"etag-1\"");
+  EXPECT_EQ(HeaderValue(conditional, "If-Match"), "\"etag-1\"");
+  EXPECT_THAT(conditional.expected, ElementsAre(204, 200));
   CaldavRequest o = ios_.Options("/");
   EXPECT_EQ(o.http.method, "OPTIONS");
   EXPECT_EQ(o.label, "OPTIONS");
