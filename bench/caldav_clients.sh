@@ -14,6 +14,10 @@
 # thread sustains), so start-up (discovery, first poll, first syncs) is over before SAMPLE.
 # Goals: < 16 KB per user, < 40 us CPU per request, lag p99 < 5 ms. CPU is printed as a whole
 # and split into user space and kernel (loopback TCP is paid in the sender's kernel context).
+# Peer row: wrk, the leanest HTTP client at hand, with one connection (each request waits for
+# its own wake-up, as the simulated clients' sparse requests do) sending PROPFIND Depth 1 to
+# the same nginx on the same CPU for WRK_SECS (15) seconds: its CPU per request is the floor
+# that loopback TCP and the wake-ups cost on this machine, whatever the client does.
 # IDLE_PCONN_TOUT=S sets the clients' keep-alive (idle_pconn_tout, default 15 s: the 30 s polls
 # then reconnect; a value above the poll interval keeps each client's connection open).
 # Usage: [ARRIVAL_GROUPS=100] [IDLE_PCONN_TOUT=S] bench/caldav_clients.sh [USERS] [LONG] [SAMPLE]
@@ -27,6 +31,12 @@ sample=${3:-150}
 ngroups=${ARRIVAL_GROUPS:-100}
 base=10
 port=18092
+# The sample must come after the last arrival group (one a second) plus start-up time, or the
+# memory per user and the steady state would count users not yet started.
+if [ "$users" -ge "$ngroups" ] && [ "$sample" -lt $((ngroups + 30)) ]; then
+  echo "SAMPLE ($sample s) must be at least ARRIVAL_GROUPS + 30 ($((ngroups + 30)) s)" >&2
+  exit 2
+fi
 
 d=$BENCH_DIR/nginx
 mkdir -p "$d/logs" "$d/tmp"
@@ -91,6 +101,15 @@ run A "$users" "$long"
 run B "$users" "$sample"
 run C "$base" "$sample"
 
+cat > "$BENCH_DIR/propfind.lua" <<'LUA'
+wrk.method = "PROPFIND"
+wrk.headers["Depth"] = "1"
+wrk.headers["Content-Type"] = "text/xml"
+wrk.body = '<?xml version="1.0" encoding="utf-8"?><D:propfind xmlns:D="DAV:"><D:prop><D:getetag/></D:prop></D:propfind>'
+LUA
+taskset -c 0 /usr/bin/time -f "%U %S" -o "$BENCH_DIR/wrk.time" wrk -t1 -c1 -d"${WRK_SECS:-15}s" \
+  -s "$BENCH_DIR/propfind.lua" "http://127.0.0.1:$port/calendars/u/" > "$BENCH_DIR/wrk.out"
+
 /usr/bin/python3 - "$BENCH_DIR" "$users" "$base" "$long" "$sample" "${IDLE_PCONN_TOUT:-15}" <<'PY'
 import re, sys
 d, users, base, long_s, sample = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5])
@@ -139,6 +158,12 @@ print(f"{'  of which kernel (us)':40} {cpu_us - ucpu_us:12.2f}")
 print(f"{'CPU per request, whole run A (us)':40} {cpu_all_us:12.2f}")
 for l, v in sorted(lag.items()):
     print(f"{l + ' p99 (ms)':40} {v:12.3f} {'< 5':>10}")
+wrk_n = int(re.search(r"(\d+) requests in", open(f"{d}/wrk.out").read()).group(1))
+wrk_u, wrk_s = (float(x) for x in open(f"{d}/wrk.time").read().split())
+print(f"{'peer: wrk -c1, CPU per request (us)':40} {(wrk_u + wrk_s) / wrk_n * 1e6:12.2f}")
+print(f"{'  of which user space (us)':40} {wrk_u / wrk_n * 1e6:12.2f}")
+print(f"{'  of which kernel (us)':40} {wrk_s / wrk_n * 1e6:12.2f}")
+print(f"{'kernel per request, loadsim / wrk':40} {(cpu_us - ucpu_us) / (wrk_s / wrk_n * 1e6):12.2f}")
 print(f"{'client failures (run A)':40} {int(failures):12d} {'0':>10}")
 for line in open(f"{d}/A.out"):
     if line.startswith("failures "):
