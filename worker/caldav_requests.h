@@ -172,8 +172,8 @@ class RequestBuilder {
                     const PutCondition& condition, bool update) const;
   // GET{event}; expects 200.
   CaldavRequest Get(absl::string_view href) const;
-  // DELETE{event}; expects 204 and 200 (Radicale answers 200 with a multistatus body).
-  // DELETE{event}; with `if_match` (an ETag), only that version of the resource is deleted.
+  // DELETE{event}; expects 204 and 200 (Radicale answers 200 with a multistatus body). With
+  // `if_match` (an ETag), only that version of the resource is deleted.
   CaldavRequest Delete(absl::string_view href, absl::string_view if_match = "") const;
   // MKCALENDAR with a displayname and a supported-calendar-component-set of `component`
   // ("VEVENT", "VTODO"); Content-Type application/xml (Xandikos refuses others); expects 201.

@@ -646,29 +646,16 @@ void CalendarClient::PutNew(absl::string_view calendar, CalendarObject object, b
        });
 }
 
-void CalendarClient::ForgetItem(absl::string_view href) {
+void CalendarClient::DeleteEvent(absl::string_view href, ActionDone done,
+                                 std::vector<int> also_expected, absl::string_view if_match) {
+  if (stopped_) return done(false, kStoppedReason);
   for (auto& [chref, cal] : calendars_) {
     for (auto it = cal.items.begin(); it != cal.items.end();) {
       it = SameHref(it->first, href) ? cal.items.erase(it) : std::next(it);
     }
   }
-}
-
-void CalendarClient::DeleteEvent(absl::string_view href, ActionDone done,
-                                 std::vector<int> also_expected) {
-  if (stopped_) return done(false, kStoppedReason);
-  ForgetItem(href);
-  CaldavRequest request = builder_.Delete(href);
+  CaldavRequest request = builder_.Delete(href, if_match);
   for (int status : also_expected) request.expected.push_back(status);
-  Send(std::move(request), [done](CaldavResult& r) { done(r.ok(), r.reason); });
-}
-
-void CalendarClient::DeleteInboxItem(absl::string_view href, absl::string_view etag,
-                                     ActionDone done) {
-  if (stopped_) return done(false, kStoppedReason);
-  ForgetItem(href);
-  CaldavRequest request = builder_.Delete(href, etag);
-  if (!etag.empty()) request.expected.push_back(412);
   Send(std::move(request), [done](CaldavResult& r) { done(r.ok(), r.reason); });
 }
 

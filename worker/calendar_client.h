@@ -207,15 +207,19 @@ class CalendarClient {
   void AddTask(absl::string_view calendar, CalendarObject object, ActionDone done) {
     AddEvent(calendar, std::move(object), std::move(done));
   }
-  // Removes the item from the cache, then DELETE{event}. `also_expected` widens the
-  // statuses counted as success (the Accepter's cancel accepts 404: the server may have
-  // removed the attendee's copy itself).
-  void DeleteEvent(absl::string_view href, ActionDone done, std::vector<int> also_expected = {});
+  // Removes the item from the cache, then DELETE{event}, If-Match `if_match` when not empty.
+  // `also_expected` widens the statuses counted as success (the Accepter's cancel accepts
+  // 404: the server may have removed the attendee's copy itself).
+  void DeleteEvent(absl::string_view href, ActionDone done, std::vector<int> also_expected = {},
+                   absl::string_view if_match = "");
   // The Accepter's DELETE{event} of a handled inbox message: If-Match its `etag` (when not
   // empty), so that a newer message the server wrote at the same href is not deleted unseen
   // (DAViCal names every message of one event <uid>.ics). A 412 is a success: the newer
   // message stays and is reported by the next poll.
-  void DeleteInboxItem(absl::string_view href, absl::string_view etag, ActionDone done);
+  void DeleteInboxItem(absl::string_view href, absl::string_view etag, ActionDone done) {
+    DeleteEvent(href, std::move(done), etag.empty() ? std::vector<int>{} : std::vector<int>{412},
+                etag);
+  }
 
   // --- Scheduling actions (spec 3.5) ---
   // The organizer's new invitation: attendee lookups (OS X softwares, when the server has a
@@ -261,8 +265,6 @@ class CalendarClient {
   // unusable ("" if it is fine); the request then counts as failed (kMalformed, that reason).
   using Check = std::function<std::string(const CaldavResult&)>;
   void Send(CaldavRequest request, std::function<void(CaldavResult&)> done, Check check = nullptr);
-  // Removes every cached item at `href` (in any calendar or inbox).
-  void ForgetItem(absl::string_view href);
 
   void RunStartup();
   void Discover(Step done);
